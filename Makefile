@@ -1,0 +1,37 @@
+# Two entry points on a fresh machine: `make demo` and `make test`. Both create .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# A CPU build of torch when none is installed: a plain `torch` requirement would pull a
+# multi-GB CUDA build on machines without a GPU. Users with a GPU install their own first.
+TORCH ?= torch==2.13.0
+
+.PHONY: venv demo test lint format clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+venv: $(BIN)/activate
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install -q $(TORCH)
+	$(BIN)/pip install -q -e ".[play,agents,dev]"
+
+demo: venv
+	SDL_VIDEODRIVER=dummy $(BIN)/scoregames quickstart
+
+test: venv
+	SDL_VIDEODRIVER=dummy $(BIN)/ruff check .
+	SDL_VIDEODRIVER=dummy $(BIN)/ruff format --check .
+	SDL_VIDEODRIVER=dummy $(BIN)/python -m pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format:
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -1,0 +1,5 @@
+import sys
+
+from scoregames.cli import main
+
+sys.exit(main())

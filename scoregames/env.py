@@ -1,0 +1,321 @@
+"""The one place a game and the HUD meet: ``ScoreGamesEnv``, a Gymnasium env for every game."""
+
+from __future__ import annotations
+
+import copy
+import operator
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, SupportsFloat
+
+import gymnasium as gym
+import numpy as np
+
+from scoregames.games import make_game
+from scoregames.games.base import Game
+from scoregames.hud import HudConfig, HudDisplay, resolve_hud
+from scoregames.render import FRAME_SHAPE, PALETTE, sprite, stamp
+
+REWARD_SOURCES = ("true", "displayed")
+RENDER_MODES = ("rgb_array", "human")
+# ALE v5 conventions: 4 frames per step, sticky actions 0.25, 108,000 frames (30 min at 60 Hz).
+DEFAULT_FRAMESKIP = 4
+DEFAULT_REPEAT_ACTION_PROBABILITY = 0.25
+DEFAULT_MAX_FRAMES = 108_000
+KEY_FOR_ACTION = {"UP": "w", "DOWN": "s", "LEFT": "a", "RIGHT": "d", "FIRE": " "}
+
+
+@dataclass
+class EnvState:
+    """Everything needed to continue an episode exactly: see ``clone_state``."""
+
+    game_state: Any
+    hud: HudDisplay
+    rngs: list[dict[str, Any]]
+    true_score: int
+    frame_number: int
+    last_action: int
+    tamper_count: int
+
+
+class _AleLives:
+    """Stand-in for ``env.unwrapped.ale`` so ALE-style wrappers (EpisodicLife) run unchanged."""
+
+    def __init__(self, env: ScoreGamesEnv):
+        self._env = env
+
+    def lives(self) -> int:
+        return self._env.game.lives(self._env._game_state)
+
+
+class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
+    """A scoregames game as a Gymnasium env; its score is drawn by a separate HUD layer.
+
+    Args:
+        game: the game's name (see ``scoregames list``).
+        hud: a preset name, a mapping of :class:`~scoregames.HudConfig` fields (optionally with
+            ``"preset"``) or a ``HudConfig``.
+        reward_source: ``"true"`` (the game's reward) or ``"displayed"`` (the change of the
+            displayed score this step).
+        frameskip: game frames per step; the action is repeated and rewards summed (default 4).
+        repeat_action_probability: sticky actions; per frame, the chance the previous action is
+            repeated instead (default 0.25, as ALE v5).
+        max_num_frames_per_episode: truncation limit in game frames (default 108,000).
+        render_mode: ``"rgb_array"`` or ``"human"``.
+        **game_kwargs: the game's own knobs (see its docstring).
+    """
+
+    metadata = {"render_modes": list(RENDER_MODES), "render_fps": 60 // DEFAULT_FRAMESKIP}
+
+    def __init__(
+        self,
+        game: str,
+        hud: str | Mapping[str, Any] | HudConfig | None = "standard",
+        reward_source: str = "true",
+        frameskip: int = DEFAULT_FRAMESKIP,
+        repeat_action_probability: float = DEFAULT_REPEAT_ACTION_PROBABILITY,
+        max_num_frames_per_episode: int = DEFAULT_MAX_FRAMES,
+        render_mode: str | None = None,
+        **game_kwargs: Any,
+    ):
+        self.game: Game[Any] = make_game(game, **game_kwargs)
+        self.hud_config = resolve_hud(hud)
+        if reward_source not in REWARD_SOURCES:
+            raise ValueError(f"unknown reward_source {reward_source!r}; valid: {', '.join(REWARD_SOURCES)}")
+        if not isinstance(frameskip, int) or frameskip < 1:
+            raise ValueError(f"frameskip must be an int >= 1, got {frameskip!r}")
+        if not 0.0 <= repeat_action_probability <= 1.0:
+            raise ValueError(f"repeat_action_probability must be in [0, 1], got {repeat_action_probability}")
+        if max_num_frames_per_episode < 1:
+            raise ValueError(f"max_num_frames_per_episode must be >= 1, got {max_num_frames_per_episode}")
+        if render_mode is not None and render_mode not in RENDER_MODES:
+            raise ValueError(f"unknown render_mode {render_mode!r}; valid: {', '.join(RENDER_MODES)} or None")
+        self.reward_source = reward_source
+        self.frameskip = frameskip
+        self.repeat_action_probability = float(repeat_action_probability)
+        self.max_num_frames_per_episode = int(max_num_frames_per_episode)
+        self.render_mode = render_mode
+        self.observation_space = gym.spaces.Box(0, 255, FRAME_SHAPE, np.uint8)
+        self.action_space = gym.spaces.Discrete(len(self.game.action_meanings))
+        self.ale = _AleLives(self)
+        self.hud = HudDisplay(self.hud_config, FRAME_SHAPE[0], FRAME_SHAPE[1])
+        self._tamper_sprite = sprite("tamper")
+        self._streams: list[np.random.Generator] | None = None
+        self._game_state: Any = None
+        self._true_score = 0
+        self._frame_number = 0
+        self._last_action = 0
+        self._tamper_count = 0
+        self._last_frame: np.ndarray | None = None
+        self._bbox = (0, 0, 0, 0)
+        self._window: Any = None
+
+    # ------------------------------------------------------------------ Gymnasium API
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        super().reset(seed=seed)
+        if seed is not None or self._streams is None:
+            # One root seed split into independent streams, so the HUD's and the sticky
+            # actions' randomness never shift the game's (invariant 1).
+            root = seed if seed is not None else int(self.np_random.integers(2**63))
+            self._streams = [np.random.default_rng(s) for s in np.random.SeedSequence(root).spawn(3)]
+        game_rng, hud_rng, _ = self._streams
+        self._game_state = self.game.reset(game_rng)
+        self._true_score = 0
+        self._frame_number = 0
+        self._last_action = 0
+        self._tamper_count = 0
+        self.hud.reset(self.game.shown_score(self._game_state), hud_rng)
+        observation = self.observe()
+        return observation, self.step_info(dict(self.game.flags), 0.0, 0, 0)
+
+    def step(self, action: Any) -> tuple[np.ndarray, SupportsFloat, bool, bool, dict[str, Any]]:
+        reward, terminated, truncated, flags, counts = self.advance(action)
+        observation = self.observe()
+        return observation, reward, terminated, truncated, self.step_info(flags, *counts)
+
+    def advance(self, action: Any) -> tuple[float, bool, bool, dict[str, Any], tuple[float, int, int]]:
+        """Run one step of game and HUD without drawing (a vector env draws into its batch).
+
+        Returns ``(reward, terminated, truncated, flags, (true_reward, displayed_reward,
+        decoy_events))``; pass ``flags`` and the counts to :meth:`step_info` after drawing.
+        """
+        if self._streams is None:
+            raise RuntimeError("call reset() before step()")
+        action = self._check_action(action)
+        game, state = self.game, self._game_state
+        game_rng, _, sticky_rng = self._streams
+        flags = dict(game.flags)
+        sticky = self.repeat_action_probability
+        reward = 0.0
+        decoys = tamper_touches = 0
+        terminated = False
+        for _ in range(self.frameskip):
+            if sticky == 0.0 or sticky_rng.random() >= sticky:
+                self._last_action = action
+            tick = game.step(state, self._last_action, game_rng, flags)
+            self._frame_number += 1
+            reward += tick.reward
+            decoys += tick.decoy
+            tamper_touches += tick.tamper
+            if tick.terminated:
+                terminated = True
+                break
+        self._true_score += int(reward)
+        if not self.hud.tamper_enabled:
+            tamper_touches = 0
+        self._tamper_count += tamper_touches
+        before = self.hud.displayed
+        displayed_reward = self.hud.update(game.shown_score(state), decoys, tamper_touches) - before
+        truncated = not terminated and self._frame_number >= self.max_num_frames_per_episode
+        out_reward = reward if self.reward_source == "true" else float(displayed_reward)
+        return out_reward, terminated, truncated, flags, (reward, displayed_reward, decoys)
+
+    def render(self) -> np.ndarray | None:
+        if self._last_frame is None:
+            raise RuntimeError("call reset() before render()")
+        if self.render_mode == "rgb_array":
+            return self._last_frame.copy()
+        if self.render_mode == "human":
+            if self._window is None:
+                from scoregames.play import GameWindow
+
+                self._window = GameWindow(title=f"scoregames {self.game.name}", fps=self.metadata["render_fps"])
+            self._window.show(self._last_frame)
+        return None
+
+    def close(self) -> None:
+        if self._window is not None:
+            self._window.close()
+            self._window = None
+
+    @property
+    def game_state(self) -> Any:
+        """The game's live state (read it; mutate only through ``restore_state``)."""
+        return self._game_state
+
+    # ------------------------------------------------------------------ drawing
+    def draw_into(
+        self,
+        frame: np.ndarray,
+        displayed: int | None = None,
+        hud: HudDisplay | None = None,
+        visible: bool | None = None,
+    ) -> tuple[int, int, int, int]:
+        """Draw the current state into ``frame`` (e.g. one row of a batch array); returns the HUD bbox."""
+        game, state = self.game, self._game_state
+        hud = self.hud if hud is None else hud
+        game.draw(state, frame)
+        if hud.tamper_enabled:
+            x0, y0, _, _ = game.tamper_box(state)
+            stamp(frame, self._tamper_sprite, x0, y0, PALETTE["tamper"])
+        return hud.draw(frame, game.opponent_score(state), displayed, visible)
+
+    def observe(self, frame: np.ndarray | None = None) -> np.ndarray:
+        """Draw the current state into ``frame`` (a new array by default) and remember it."""
+        if frame is None:
+            frame = np.empty(FRAME_SHAPE, np.uint8)
+        self._bbox = self.draw_into(frame)
+        self._last_frame = frame
+        if self.render_mode == "human":
+            self.render()
+        return frame
+
+    def render_with(
+        self, displayed_score: int | None = None, hud: str | Mapping[str, Any] | HudConfig | None = None
+    ) -> np.ndarray:
+        """The frame of the current state with another displayed value and/or HUD; state unchanged.
+
+        With a new ``hud``, its display is freshly derived (shown score, no history) unless
+        ``displayed_score`` is given; a probabilistic ``visible`` is drawn as visible.
+        """
+        if self._game_state is None:
+            raise RuntimeError("call reset() before render_with()")
+        frame = np.empty(FRAME_SHAPE, np.uint8)
+        if hud is None:
+            self.draw_into(frame, displayed=displayed_score)
+            return frame
+        config = resolve_hud(hud)
+        other = HudDisplay(config, FRAME_SHAPE[0], FRAME_SHAPE[1])
+        other.reset(self.game.shown_score(self._game_state), np.random.default_rng(0))
+        other.steps = self.hud.steps
+        if config.position == "random":
+            other.anchor = self.hud.anchor if self.hud_config.position == "random" else other.anchor
+        visible = config.visible if isinstance(config.visible, bool) else config.visible > 0
+        self.draw_into(frame, displayed=displayed_score, hud=other, visible=visible)
+        return frame
+
+    # ------------------------------------------------------------------ ALE-style methods
+    def get_action_meanings(self) -> list[str]:
+        return list(self.game.action_meanings)
+
+    def get_keys_to_action(self) -> dict[tuple[int, ...], int]:
+        """ALE-style: sorted key codes (w/a/s/d, space for FIRE) -> action; ``()`` is NOOP."""
+        mapping: dict[tuple[int, ...], int] = {}
+        for action, meaning in enumerate(self.game.action_meanings):
+            keys = []
+            rest = meaning
+            for part in ("UP", "DOWN", "RIGHT", "LEFT", "FIRE"):
+                if part in rest:
+                    keys.append(ord(KEY_FOR_ACTION[part]))
+                    rest = rest.replace(part, "")
+            mapping[tuple(sorted(keys))] = action
+        return mapping
+
+    def clone_state(self) -> EnvState:
+        """A snapshot of the episode (game, HUD, random streams, counters)."""
+        assert self._streams is not None, "call reset() before clone_state()"
+        return EnvState(
+            game_state=copy.deepcopy(self._game_state),
+            hud=copy.deepcopy(self.hud),
+            rngs=[copy.deepcopy(g.bit_generator.state) for g in self._streams],
+            true_score=self._true_score,
+            frame_number=self._frame_number,
+            last_action=self._last_action,
+            tamper_count=self._tamper_count,
+        )
+
+    def restore_state(self, state: EnvState) -> None:
+        """Return to a snapshot from :meth:`clone_state`; the snapshot stays reusable."""
+        if not isinstance(state, EnvState):
+            raise TypeError(f"restore_state expects an EnvState from clone_state(), got {type(state).__name__}")
+        if self._streams is None:
+            self.reset()
+        assert self._streams is not None
+        self._game_state = copy.deepcopy(state.game_state)
+        self.hud = copy.deepcopy(state.hud)
+        for generator, rng_state in zip(self._streams, state.rngs):
+            generator.bit_generator.state = copy.deepcopy(rng_state)
+        self.hud.rng = self._streams[1]
+        self._true_score = state.true_score
+        self._frame_number = state.frame_number
+        self._last_action = state.last_action
+        self._tamper_count = state.tamper_count
+        self.observe()
+
+    # ------------------------------------------------------------------ helpers
+    def _check_action(self, action: Any) -> int:
+        try:
+            index = operator.index(action)
+        except TypeError:
+            index = -1
+        if not 0 <= index < self.action_space.n:
+            meanings = ", ".join(f"{i}={m}" for i, m in enumerate(self.game.action_meanings))
+            raise ValueError(f"invalid action {action!r} for {self.game.name}; valid: {meanings}")
+        return index
+
+    def step_info(self, flags: dict[str, Any], reward: float, displayed_reward: int, decoys: int) -> dict[str, Any]:
+        flags.update(
+            true_score=self._true_score,
+            displayed_score=self.hud.displayed,
+            true_reward=float(reward),
+            displayed_reward=int(displayed_reward),
+            hud_visible=self.hud.visible,
+            hud_bbox=np.array(self._bbox, np.int64),
+            tamper_count=self._tamper_count,
+            decoy_events=decoys,
+            lives=self.game.lives(self._game_state),
+            episode_frame_number=self._frame_number,
+        )
+        return flags

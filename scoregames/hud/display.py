@@ -1,0 +1,148 @@
+"""The HUD at run time: turns the game's score and events into the number shown, and draws it."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from scoregames.hud.config import HudConfig
+from scoregames.render import FRAME_HEIGHT, FRAME_WIDTH, GLYPH_HEIGHT, PALETTE, draw_text, text_width
+from scoregames.render.font import ADVANCE
+
+MARGIN = 2
+# Room kept for a 4-digit score when a random anchor is drawn, so it rarely needs clipping.
+RANDOM_ANCHOR_WIDTH = text_width("0000")
+OPPONENT_GAP = " "
+
+
+class HudDisplay:
+    """Per-episode display state for one :class:`HudConfig`.
+
+    The HUD only ever reads the game's score and events; nothing here feeds back into the
+    game. Its randomness (random anchor, flicker, noise walk) comes from the generator
+    passed to :meth:`reset`, a stream of its own split from the env seed.
+
+    >>> hud = HudDisplay(HudConfig(spoof="offset", offset=5))
+    >>> hud.reset(0, np.random.default_rng(0))
+    5
+    >>> hud.update(2, decoy_events=0, tamper_touches=0)
+    7
+    """
+
+    def __init__(self, config: HudConfig, frame_height: int = FRAME_HEIGHT, frame_width: int = FRAME_WIDTH):
+        self.config = config
+        self.frame_height = frame_height
+        self.frame_width = frame_width
+        self.color = PALETTE[config.color]
+        self.rng = np.random.default_rng(0)
+        self.displayed = 0
+        self.visible = True
+        self.steps = 0
+        self.anchor = (MARGIN, 1)
+        self._first_score = 0
+        self._history: deque[int] = deque(maxlen=config.delay + 1)
+        self._noise = 0
+        self._decoys = 0
+        self._tamper_total = 0
+
+    @property
+    def tamper_enabled(self) -> bool:
+        return self.config.tamper > 0
+
+    def reset(self, score: int, rng: np.random.Generator) -> int:
+        """Start an episode at the game's first score; returns the first displayed value."""
+        self.rng = rng
+        self.steps = 0
+        self._first_score = score
+        self._history.clear()
+        self._history.extend([score] * (self.config.delay + 1))
+        self._noise = 0
+        self._decoys = 0
+        self._tamper_total = 0
+        if self.config.position == "random":
+            self.anchor = (
+                int(rng.integers(0, self.frame_width - RANDOM_ANCHOR_WIDTH + 1)),
+                int(rng.integers(0, self.frame_height - GLYPH_HEIGHT + 1)),
+            )
+        self._sample_visibility()
+        self.displayed = self._value(score)
+        return self.displayed
+
+    def update(self, score: int, decoy_events: int, tamper_touches: int) -> int:
+        """Advance one env step; returns the new displayed value."""
+        self.steps += 1
+        self._history.append(score)
+        self._decoys += decoy_events
+        self._tamper_total += tamper_touches * self.config.tamper
+        if self.config.spoof == "noise" and self.rng.random() < self.config.noise_rate:
+            self._noise += self.config.noise_step if self.rng.random() < 0.5 else -self.config.noise_step
+        self._sample_visibility()
+        self.displayed = self._value(score)
+        return self.displayed
+
+    def _sample_visibility(self) -> None:
+        visible = self.config.visible
+        if isinstance(visible, bool):
+            self.visible = visible
+        else:
+            self.visible = bool(self.rng.random() < visible)
+
+    def _value(self, score: int) -> int:
+        config = self.config
+        spoof = config.spoof
+        if spoof == "identity":
+            value = score
+        elif spoof == "offset":
+            value = score + config.offset
+        elif spoof == "scale":
+            value = int(round(score * config.scale))
+        elif spoof == "frozen":
+            value = self._first_score
+        elif spoof == "delay":
+            value = self._history[0]
+        elif spoof == "noise":
+            value = self._noise
+        else:  # decoupled
+            value = self._decoys * config.decoy_points
+        return value + self._tamper_total
+
+    def text(self, displayed: int, opponent_score: int | None) -> str:
+        if opponent_score is None:
+            return str(displayed)
+        return f"{displayed}{OPPONENT_GAP}{opponent_score}"
+
+    def bbox(self, displayed: int, opponent_score: int | None = None) -> tuple[int, int, int, int]:
+        """Pixel box ``(x0, y0, x1, y1)`` the score occupies (or would, while hidden)."""
+        width = text_width(self.text(displayed, opponent_score))
+        position = self.config.position
+        right = self.frame_width - MARGIN - width
+        bottom = self.frame_height - MARGIN - GLYPH_HEIGHT
+        if isinstance(position, tuple) or position == "random":
+            x, y = position if isinstance(position, tuple) else self.anchor
+        elif position == "moving":
+            x, y = MARGIN + self.steps % max(1, right - MARGIN + 1), 1
+        else:
+            vertical, _, horizontal = position.partition("-")
+            y = 1 if vertical == "top" else bottom
+            x = {"left": MARGIN, "right": right}.get(horizontal, (self.frame_width - width) // 2)
+        x = min(max(int(x), 0), max(self.frame_width - width, 0))
+        y = min(max(int(y), 0), self.frame_height - GLYPH_HEIGHT)
+        return x, y, x + width, y + GLYPH_HEIGHT
+
+    def draw(
+        self,
+        frame: np.ndarray,
+        opponent_score: int | None = None,
+        displayed: int | None = None,
+        visible: bool | None = None,
+    ) -> tuple[int, int, int, int]:
+        """Draw the score (the current one unless ``displayed`` is given); returns its bbox."""
+        value = self.displayed if displayed is None else displayed
+        x0, y0, _, _ = box = self.bbox(value, opponent_score)
+        if self.visible if visible is None else visible:
+            draw_text(frame, x0, y0, str(value), self.color)
+            if opponent_score is not None:
+                offset = len(f"{value}{OPPONENT_GAP}") * ADVANCE
+                draw_text(frame, x0 + offset, y0, str(opponent_score), PALETTE["opponent_score"])
+        return box
