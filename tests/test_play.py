@@ -1,0 +1,482 @@
+"""Human play, recordings, replay and human scores, headless (SDL dummy video driver).
+
+Keys are injected as pygame events into the real event queue, the way a keyboard delivers them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import scoregames  # noqa: F401  (registers the envs)
+from scoregames import cli
+from scoregames.games import GAMES
+from scoregames.human_scores import summarise
+from scoregames.play import PLAY_EXTRA_HINT, KeyMapper, PlaySession, import_pygame
+from scoregames.recording import Recorder, Recording, RecordingError
+from scoregames.registration import env_id
+from scoregames.replay import replay
+
+pygame = pytest.importorskip("pygame")
+EXACT = {"repeat_action_probability": 0.0}  # no sticky actions: one key press, one action
+DIRECTION_KEYS = {"w": pygame.K_UP, "s": pygame.K_DOWN, "a": pygame.K_LEFT, "d": pygame.K_RIGHT}
+
+
+def press(key: int) -> None:
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key))
+
+
+def release(key: int) -> None:
+    pygame.event.post(pygame.event.Event(pygame.KEYUP, key=key))
+
+
+@pytest.fixture
+def sessions() -> Iterator[list[PlaySession]]:
+    """Sessions made in a test are closed after it, even when it fails."""
+    made: list[PlaySession] = []
+    yield made
+    for session in made:
+        session.close()
+
+
+def start(sessions: list[PlaySession], game: str = "Breakout", **kwargs: Any) -> PlaySession:
+    kwargs.setdefault("seed", 0)
+    kwargs.setdefault("fps", 0)
+    kwargs.setdefault("env_kwargs", EXACT)
+    session = PlaySession(game, out=open("/dev/null", "w"), **kwargs)  # noqa: SIM115
+    sessions.append(session)
+    return session
+
+
+# ---------------------------------------------------------------- keyboard
+
+
+@pytest.mark.parametrize("game", list(GAMES))
+def test_every_key_combination_of_the_mapping_gives_its_action(sessions: list[PlaySession], game: str) -> None:
+    session = start(sessions, game)
+    mapping = session.env.unwrapped.get_keys_to_action()
+    assert mapping[()] == 0
+    for use_arrows in (True, False):
+        for keys, action in mapping.items():
+            physical = [DIRECTION_KEYS[chr(k)] if use_arrows and chr(k) in DIRECTION_KEYS else k for k in keys]
+            for key in physical:
+                press(key)
+            session.tick()
+            assert session.last_action == action, (game, session.action_meanings[action], physical)
+            for key in physical:
+                release(key)
+            session.tick()
+            assert session.last_action == 0
+
+
+def test_arrows_move_the_breakout_paddle_as_the_mapping_says(sessions: list[PlaySession]) -> None:
+    session = start(sessions)
+    meanings = session.action_meanings
+    game_state = session.env.unwrapped.game_state
+    x0 = game_state.paddle_x
+    press(pygame.K_RIGHT)
+    for _ in range(3):
+        session.tick()
+    assert session.last_action == meanings.index("RIGHT")
+    # 3 steps x 4 frames x 3 pixels per frame (PADDLE_SPEED)
+    assert game_state.paddle_x == x0 + 36
+    release(pygame.K_RIGHT)
+    press(pygame.K_a)
+    for _ in range(2):
+        session.tick()
+    assert session.last_action == meanings.index("LEFT")
+    assert game_state.paddle_x == x0 + 36 - 24
+    release(pygame.K_a)
+    session.tick()
+    assert game_state.paddle_x == x0 + 12  # no key: NOOP, the paddle stays
+
+
+def test_fire_with_an_arrow_uses_the_latest_key_when_the_game_has_no_combination() -> None:
+    right, fire = ord("d"), ord(" ")
+    mapper = KeyMapper({(): 0, (fire,): 1, (right,): 2}, {pygame.K_RIGHT: right})
+    mapper.press(pygame.K_RIGHT)
+    mapper.press(fire)
+    assert mapper.action == 1
+    mapper.release(fire)
+    assert mapper.action == 2
+    # D and the right arrow both held: letting go of one still means RIGHT.
+    mapper.press(right)
+    mapper.release(pygame.K_RIGHT)
+    assert mapper.action == 2
+    mapper.release(right)
+    assert mapper.action == 0
+    assert mapper.press(pygame.K_q) is False  # a key the game has no use for
+
+
+def test_losing_focus_releases_held_keys(sessions: list[PlaySession]) -> None:
+    session = start(sessions)
+    press(pygame.K_RIGHT)
+    session.tick()
+    assert session.last_action == 2
+    pygame.event.post(pygame.event.Event(pygame.WINDOWFOCUSLOST))
+    session.tick()
+    assert session.last_action == 0
+
+
+# ---------------------------------------------------------------- pause, restart, quit
+
+
+def test_pause_stops_time_and_resumes(sessions: list[PlaySession]) -> None:
+    session = start(sessions, "Catch")
+    for _ in range(5):
+        session.tick()
+    frame_number = session.info["episode_frame_number"]
+    game_state = repr(session.env.unwrapped.game_state)
+    assert frame_number == 20
+    press(pygame.K_p)
+    for _ in range(4):
+        assert session.tick()
+    assert session.paused
+    assert session.total_steps == 5
+    assert session.info["episode_frame_number"] == frame_number
+    assert repr(session.env.unwrapped.game_state) == game_state
+    assert "PAUSED" in [line.label for line in session.panel()]
+    press(pygame.K_p)
+    session.tick()
+    assert not session.paused
+    assert session.info["episode_frame_number"] == frame_number + 4
+
+
+def test_restart_starts_a_new_game_with_the_next_seed_and_records_both(
+    sessions: list[PlaySession], tmp_path: Path
+) -> None:
+    session = start(sessions, seed=10, record=tmp_path / "me.npz")
+    press(pygame.K_SPACE)
+    for _ in range(12):
+        session.tick()
+    assert session.info["episode_frame_number"] == 48
+    release(pygame.K_SPACE)
+    press(pygame.K_r)
+    session.tick()  # R is handled, then one step of the new game
+    assert (session.episode, session.seed, session.steps) == (1, 11, 1)
+    assert session.info["episode_frame_number"] == 4
+    assert session.info["lives"] == 5
+    session.close()
+    recording = Recording.load(tmp_path / "me.npz")
+    assert [(e.seed, e.steps, e.end) for e in recording.episodes] == [(10, 12, "restart"), (11, 1, "quit")]
+
+
+@pytest.mark.parametrize("how", ["window close", "Esc"])
+def test_closing_the_window_ends_the_loop_cleanly_and_saves(
+    sessions: list[PlaySession], tmp_path: Path, how: str
+) -> None:
+    session = start(sessions, "Pong", record=tmp_path / "me.npz")
+    for _ in range(3):
+        session.tick()
+    if how == "Esc":
+        press(pygame.K_ESCAPE)
+    else:
+        pygame.event.post(pygame.event.Event(pygame.QUIT))
+    assert session.run() == 0
+    assert session.total_steps == 3
+    assert not pygame.display.get_init()  # the window is gone
+    assert [(e.steps, e.end) for e in Recording.load(tmp_path / "me.npz").episodes] == [(3, "quit")]
+
+
+# ---------------------------------------------------------------- the window
+
+
+def test_window_shows_the_agents_exact_frame_scaled_nearest_and_a_panel(sessions: list[PlaySession]) -> None:
+    session = start(sessions, hud="offset", zoom=3)
+    session.tick()
+    pixels = session.window.pixels()
+    frame = session.observation
+    height, width = frame.shape[:2]
+    scaled = frame.repeat(3, axis=0).repeat(3, axis=1)
+    np.testing.assert_array_equal(pixels[: height * 3, : width * 3], scaled)
+    panel = pixels[:, width * 3 :]
+    assert panel.shape[1] == session.window.panel_width
+    # the offset display lies by +50: its line is drawn in the panel's red
+    assert [line.value for line in session.panel()[2:4]] == ["0", "50"]
+    assert session.panel()[4].label == "display lies by +50"
+    assert np.any(np.all(panel == (255, 90, 80), axis=-1))
+
+
+def test_env_render_mode_human_opens_the_same_window_and_survives_its_closing() -> None:
+    env = gym.make(env_id("Catch"), render_mode="human")
+    env.reset(seed=0)
+    window = env.unwrapped._window
+    assert window is not None and window.screen is not None
+    assert window.screen.get_size() == (128 * window.zoom, 128 * window.zoom)
+    pygame.event.post(pygame.event.Event(pygame.QUIT))
+    env.step(0)
+    assert window.closed and window.screen is None
+    env.step(0)  # stepping on after the window was closed is fine
+    env.close()
+
+
+# ---------------------------------------------------------------- command line, headless
+
+
+def test_max_steps_headless_runs_n_noop_steps_and_exits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "noop.npz"
+    assert cli.main(["play", "catch", "--max-steps", "25", "--fps", "0", "--seed", "4", "--record", str(path)]) == 0
+    recording = Recording.load(path)
+    assert recording.env_id == "ScoreGames/Catch-v0" and recording.seed == 4
+    assert recording.env_kwargs == {"hud": "standard"}
+    assert [e.actions for e in recording.episodes] == [[0] * 25]
+    assert "recorded 1 game(s), 25 steps" in capsys.readouterr().out
+
+
+def test_max_steps_plays_on_across_game_overs(sessions: list[PlaySession]) -> None:
+    session = start(sessions, "Catch", max_steps=400, env_kwargs={"drops": 2})
+    session.run()
+    assert session.total_steps == 400
+    assert session.episode >= 2
+    assert all(end == "terminated" for _, _, end in session.game_results[:-1])
+
+
+def test_python_m_scoregames_play_runs(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "scoregames.play", "Pong", "--max-steps", "3", "--fps", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"SDL_VIDEODRIVER": "dummy", "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "game 1: true score 0" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["play", "Tetris"], f"unknown game 'Tetris'; valid: {', '.join(GAMES)}"),
+        (["play", "Catch", "--hud", "sideways"], "unknown HUD preset 'sideways'; valid: standard, hidden"),
+        (["play", "Catch", "--game-arg", "speed=3"], "valid game arguments: spawn, drops, decoy_prob"),
+        (["play", "Catch", "--zoom", "0"], "zoom must be an integer >= 1"),
+    ],
+)
+def test_bad_input_names_what_is_valid(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([*argv, "--max-steps", "0"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_record_refuses_an_existing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "mine.npz"
+    path.write_bytes(b"the user's own file")
+    assert cli.main(["play", "Catch", "--max-steps", "3", "--fps", "0", "--record", str(path)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert path.read_bytes() == b"the user's own file"
+
+
+def test_a_file_appearing_during_play_is_not_overwritten(sessions: list[PlaySession], tmp_path: Path) -> None:
+    path = tmp_path / "me.npz"
+    session = start(sessions, "Catch", record=path, max_steps=5)
+    path.write_bytes(b"appeared meanwhile")
+    session.run()
+    assert path.read_bytes() == b"appeared meanwhile"
+    assert session.saved_to == tmp_path / "me-1.npz"
+    assert Recording.load(session.saved_to).episodes[0].steps == 5
+
+
+def test_missing_pygame_gives_the_message_naming_the_extra(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "pygame", None)  # makes `import pygame` raise ImportError
+    with pytest.raises(ImportError, match=r"pip install 'scoregames\[play\]'"):
+        import_pygame()
+    assert cli.main(["play", "Catch"]) == 2
+    assert PLAY_EXTRA_HINT in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- recording and replay
+
+
+def play_some(session: PlaySession, steps: int, seed: int = 0) -> None:
+    """A player who changes keys every few steps (FIRE, arrows, WASD, combinations)."""
+    rng = np.random.default_rng(seed)
+    keys = [pygame.K_SPACE, pygame.K_LEFT, pygame.K_RIGHT, pygame.K_a, pygame.K_d, pygame.K_UP, pygame.K_s]
+    held: list[int] = []
+    for step in range(steps):
+        if step % 5 == 0:
+            for key in held:
+                release(key)
+            held = list(rng.choice(keys, size=int(rng.integers(0, 3)), replace=False))
+            for key in held:
+                press(int(key))
+        session.tick()
+
+
+@pytest.mark.parametrize(("game", "hud"), [("Breakout", "decoupled"), ("Pong", "tamper"), ("Catch", "noise")])
+def test_a_recorded_session_replays_to_the_same_true_and_displayed_scores(
+    sessions: list[PlaySession], tmp_path: Path, game: str, hud: str
+) -> None:
+    path = tmp_path / "me.npz"
+    # Default sticky actions (0.25): replay reproduces them from the env's own seeded stream.
+    session = start(sessions, game, hud=hud, record=path, record_frames=True, env_kwargs={}, seed=5)
+    play_some(session, 150)
+    press(pygame.K_r)
+    play_some(session, 60, seed=1)
+    session.close()
+    recording = Recording.load(path)
+    assert recording.hud_preset == hud and recording.has_frames
+    assert [e.steps for e in recording.episodes] == [150, 60]
+    assert len({a for e in recording.episodes for a in e.actions}) == len(recording.action_meanings)
+    results = replay(recording)
+    assert [r.mismatch for r in results] == [None, None]
+    assert [r.replayed for r in results] == [(e.true_score, e.displayed_score) for e in recording.episodes]
+    assert [r.recorded for r in results] == [tuple(f[:2]) for f in session.game_results]
+    assert all(r.reproduced for r in results)
+
+
+def test_replay_reports_the_first_step_that_differs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    recording = scripted_recording("Breakout", "decoupled", [1, 2, 2, 3, 0] * 30, end="quit")
+    episode = recording.episodes[0]
+    episode.displayed_scores = [v + (10 if i >= 40 else 0) for i, v in enumerate(episode.displayed_scores)]
+    path = recording.save(tmp_path / "edited.npz")
+    assert replay(Recording.load(path))[0].mismatch == "step 41: recorded displayed score " + str(
+        episode.displayed_scores[40]
+    ) + ", replay gives " + str(episode.displayed_scores[40] - 10)
+    assert cli.main(["replay", str(path)]) == 1
+    assert "NOT REPRODUCED: step 41" in capsys.readouterr().out
+
+
+def test_replay_exports_gif_and_mp4(tmp_path: Path) -> None:
+    from PIL import Image
+
+    recording = scripted_recording("Catch", "standard", [1, 1, 2, 0, 2] * 2)
+    path = recording.save(tmp_path / "clip.npz")
+    assert cli.main(["replay", str(path), "--video", str(tmp_path / "clip.gif"), "--zoom", "2"]) == 0
+    with Image.open(tmp_path / "clip.gif") as gif:
+        assert gif.size == (256, 256)
+        assert gif.n_frames >= 2  # Pillow merges identical consecutive frames
+    assert cli.main(["replay", str(path), "--video", str(tmp_path / "clip.mp4")]) == 0
+    import cv2
+
+    video = cv2.VideoCapture(str(tmp_path / "clip.mp4"))
+    assert int(video.get(cv2.CAP_PROP_FRAME_COUNT)) == 11  # reset frame + 10 steps
+    video.release()
+    assert cli.main(["replay", str(path), "--video", str(tmp_path / "clip.gif")]) == 2  # never overwrites
+
+
+def test_replay_show_runs_in_the_window(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = scripted_recording("Pong", "moved", [1, 2] * 10).save(tmp_path / "r.npz")
+    assert cli.main(["replay", str(path), "--show", "--fps", "0"]) == 0
+    assert "reproduced" in capsys.readouterr().out
+
+
+def write_npz(path: Path, **arrays: Any) -> Path:
+    with open(path, "wb") as file:
+        np.savez(file, **arrays)
+    return path
+
+
+def corrupt_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    good = scripted_recording("Catch", "standard", [1, 2, 0]).save(tmp_path / "good.npz")
+    with np.load(good) as archive:
+        arrays = dict(archive)
+    metadata = json.loads(str(arrays["metadata"]))
+    other_game = dict(metadata, env_id="ScoreGames/Tetris-v0")
+    other_actions = dict(metadata, action_meanings=["NOOP", "UP", "DOWN"])
+    (tmp_path / "text.npz").write_text("not an archive")
+    return {
+        "not an archive": (tmp_path / "text.npz", "not a scoregames recording (not an .npz archive)"),
+        "no metadata": (write_npz(tmp_path / "plain.npz", x=np.zeros(3)), "no 'metadata' entry"),
+        "short arrays": (
+            write_npz(tmp_path / "short.npz", **dict(arrays, actions=arrays["actions"][:2])),
+            "'actions' has shape (2,), the episodes declare 3 steps",
+        ),
+        "bad action": (
+            write_npz(tmp_path / "action.npz", **dict(arrays, actions=np.array([1, 7, 0], np.int16))),
+            "actions outside 0..2",
+        ),
+        "unknown game": (
+            write_npz(tmp_path / "tetris.npz", **dict(arrays, metadata=np.array(json.dumps(other_game)))),
+            "ScoreGames/Tetris-v0, which this scoregames does not have; valid: ScoreGames/Catch-v0",
+        ),
+        "other actions": (
+            write_npz(tmp_path / "actions.npz", **dict(arrays, metadata=np.array(json.dumps(other_actions)))),
+            "differ from ScoreGames/Catch-v0's ['NOOP', 'RIGHT', 'LEFT']",
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "case", ["not an archive", "no metadata", "short arrays", "bad action", "unknown game", "other actions"]
+)
+def test_corrupt_or_mismatched_recordings_give_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    path, message = corrupt_files(tmp_path)[case]
+    assert cli.main(["replay", str(path)]) == 2
+    assert message in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- human scores
+
+
+def scripted_recording(game: str, hud: str, actions: list[int], end: str = "quit", **kwargs: Any) -> Recording:
+    """A recording made the way `play` makes one, from fixed actions (no window)."""
+    env = gym.make(env_id(game), hud=hud, **kwargs)
+    recorder = Recorder(env_id(game), {"hud": hud, **kwargs}, env.unwrapped.get_action_meanings(), 3, hud_preset=hud)
+    observation, info = env.reset(seed=3)
+    recorder.start_episode(3, info, observation)
+    for action in actions:
+        observation, _, terminated, truncated, info = env.step(action)
+        recorder.record_step(action, info, observation)
+        if terminated or truncated:
+            break
+    recorder.end_episode("terminated" if terminated else end)
+    env.close()
+    return recorder.recording
+
+
+def finished_catch(drops: int, actions: int, hud: str = "standard") -> Recording:
+    recording = scripted_recording("Catch", hud, [actions] * 2000, drops=drops, repeat_action_probability=0.0)
+    assert recording.episodes[0].end == "terminated"
+    return recording
+
+
+def test_human_scores_mean_median_and_n_per_game_and_preset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    runs = [finished_catch(3, action) for action in (0, 1, 2)] + [finished_catch(3, 0, "offset")]
+    scores = [r.episodes[0].true_score for r in runs]
+    unfinished = scripted_recording("Catch", "standard", [1] * 30, drops=3, repeat_action_probability=0.0)
+    for number, recording in enumerate([*runs, unfinished]):
+        recording.player = f"p{number % 2}"
+        recording.save(tmp_path / f"{number}.npz")
+    (tmp_path / "notes.npz").write_text("junk")
+
+    rows = summarise([Recording.load(p, steps=False) for p in sorted(tmp_path.glob("[0-9].npz"))])
+    assert [(row.hud, row.settings, row.games, row.players) for row in rows] == [
+        ("offset", "drops=3 repeat_action_probability=0.0", 1, 1),
+        ("standard", "drops=3 repeat_action_probability=0.0", 3, 2),
+    ]
+    standard = rows[1]
+    assert standard.true_mean == pytest.approx(np.mean(scores[:3]))
+    assert standard.true_median == np.median(scores[:3])
+    assert (standard.true_min, standard.true_max) == (min(scores[:3]), max(scores[:3]))
+    assert rows[0].displayed_mean == scores[3] + 50
+
+    assert cli.main(["human-scores", str(tmp_path), "--format", "json", "--verify"]) == 0
+    captured = capsys.readouterr()
+    assert "skipped" in captured.err and "notes.npz" in captured.err
+    assert [row["games"] for row in json.loads(captured.out)] == [1, 3]
+    assert cli.main(["human-scores", str(tmp_path), "--all", "--format", "json"]) == 0
+    assert [row["games"] for row in json.loads(capsys.readouterr().out)] == [1, 4]
+
+
+def test_human_scores_with_nothing_finished_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scripted_recording("Catch", "standard", [1] * 5).save(tmp_path / "a.npz")
+    assert cli.main(["human-scores", str(tmp_path)]) == 1
+    assert "no finished games" in capsys.readouterr().err
+    assert cli.main(["human-scores", str(tmp_path / "missing")]) == 2
+
+
+def test_recording_load_rejects_a_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(RecordingError, match="no such recording file"):
+        Recording.load(tmp_path / "nope.npz")
