@@ -12,7 +12,7 @@ import gymnasium as gym
 import numpy as np
 
 from scoregames.games import make_game
-from scoregames.games.base import Game
+from scoregames.games.base import NOTHING, Game
 from scoregames.hud import HudConfig, HudDisplay, resolve_hud
 from scoregames.render import FRAME_SHAPE, PALETTE, sprite, stamp
 
@@ -22,6 +22,9 @@ RENDER_MODES = ("rgb_array", "human")
 DEFAULT_FRAMESKIP = 4
 DEFAULT_REPEAT_ACTION_PROBABILITY = 0.25
 DEFAULT_MAX_FRAMES = 108_000
+# Sticky-action uniforms are drawn this many at a time (one numpy call instead of one per
+# frame); the values and their order are exactly those of one draw per frame.
+STICKY_BLOCK = 64
 KEY_FOR_ACTION = {"UP": "w", "DOWN": "s", "LEFT": "a", "RIGHT": "d", "FIRE": " "}
 
 
@@ -97,10 +100,14 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
         self.render_mode = render_mode
         self.observation_space = gym.spaces.Box(0, 255, FRAME_SHAPE, np.uint8)
         self.action_space = gym.spaces.Discrete(len(self.game.action_meanings))
+        self._num_actions = len(self.game.action_meanings)
         self.ale = _AleLives(self)
         self.hud = HudDisplay(self.hud_config, FRAME_SHAPE[0], FRAME_SHAPE[1])
         self._tamper_sprite = sprite("tamper")
         self._streams: list[np.random.Generator] | None = None
+        self._sticky_block: list[float] = []
+        self._sticky_next = 0  # index of the next unused uniform in _sticky_block
+        self._sticky_block_state: dict[str, Any] | None = None  # stream state before the block
         self._game_state: Any = None
         self._true_score = 0
         self._frame_number = 0
@@ -114,12 +121,23 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
+        flags = self.reset_state(seed=seed, options=options)
+        observation = self.observe()
+        return observation, self.step_info(flags, 0.0, 0, 0)
+
+    def reset_state(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Start an episode without drawing (a vector env draws into its batch).
+
+        Returns the reset's flags; pass them to :meth:`step_info` as ``step_info(flags, 0.0, 0, 0)``
+        after drawing with :meth:`observe`.
+        """
         super().reset(seed=seed)
         if seed is not None or self._streams is None:
             # One root seed split into independent streams, so the HUD's and the sticky
             # actions' randomness never shift the game's (invariant 1).
             root = seed if seed is not None else int(self.np_random.integers(2**63))
             self._streams = [np.random.default_rng(s) for s in np.random.SeedSequence(root).spawn(3)]
+            self._drop_sticky_block()
         game_rng, hud_rng, _ = self._streams
         self._game_state = self.game.reset(game_rng)
         self._true_score = 0
@@ -127,8 +145,7 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
         self._last_action = 0
         self._tamper_count = 0
         self.hud.reset(self.game.shown_score(self._game_state), hud_rng)
-        observation = self.observe()
-        return observation, self.step_info(dict(self.game.flags), 0.0, 0, 0)
+        return dict(self.game.flags)
 
     def step(self, action: Any) -> tuple[np.ndarray, SupportsFloat, bool, bool, dict[str, Any]]:
         reward, terminated, truncated, flags, counts = self.advance(action)
@@ -143,25 +160,41 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
         """
         if self._streams is None:
             raise RuntimeError("call reset() before step()")
-        action = self._check_action(action)
+        if type(action) is not int or not 0 <= action < self._num_actions:
+            action = self._check_action(action)
         game, state = self.game, self._game_state
-        game_rng, _, sticky_rng = self._streams
-        flags = dict(game.flags)
+        game_rng = self._streams[0]
+        flags = game.flags.copy()
         sticky = self.repeat_action_probability
+        block, next_uniform = self._sticky_block, self._sticky_next
+        game_step = game.step
+        last_action = self._last_action
         reward = 0.0
-        decoys = tamper_touches = 0
+        decoys = tamper_touches = frames = 0
         terminated = False
+        # Hot loop (frameskip ticks per step): locals only, and quiet ticks (the shared
+        # NOTHING) skip the bookkeeping, which would add zeros.
         for _ in range(self.frameskip):
-            if sticky == 0.0 or sticky_rng.random() >= sticky:
-                self._last_action = action
-            tick = game.step(state, self._last_action, game_rng, flags)
-            self._frame_number += 1
-            reward += tick.reward
-            decoys += tick.decoy
-            tamper_touches += tick.tamper
-            if tick.terminated:
-                terminated = True
-                break
+            if sticky == 0.0:
+                last_action = action
+            else:
+                if next_uniform == len(block):
+                    block, next_uniform = self._draw_sticky_block(), 0
+                if block[next_uniform] >= sticky:
+                    last_action = action
+                next_uniform += 1
+            tick = game_step(state, last_action, game_rng, flags)
+            frames += 1
+            if tick is not NOTHING:
+                reward += tick.reward
+                decoys += tick.decoy
+                tamper_touches += tick.tamper
+                if tick.terminated:
+                    terminated = True
+                    break
+        self._last_action = last_action
+        self._sticky_next = next_uniform
+        self._frame_number += frames
         self._true_score += int(reward)
         if not self.hud.tamper_enabled:
             tamper_touches = 0
@@ -269,7 +302,7 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
         return EnvState(
             game_state=copy.deepcopy(self._game_state),
             hud=copy.deepcopy(self.hud),
-            rngs=[copy.deepcopy(g.bit_generator.state) for g in self._streams],
+            rngs=[dict(copy.deepcopy(g.bit_generator.state)) for g in self._streams[:2]] + [self._sticky_state()],
             true_score=self._true_score,
             frame_number=self._frame_number,
             last_action=self._last_action,
@@ -287,6 +320,7 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
         self.hud = copy.deepcopy(state.hud)
         for generator, rng_state in zip(self._streams, state.rngs):
             generator.bit_generator.state = copy.deepcopy(rng_state)
+        self._drop_sticky_block()
         self.hud.rng = self._streams[1]
         self._true_score = state.true_score
         self._frame_number = state.frame_number
@@ -295,27 +329,81 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
         self.observe()
 
     # ------------------------------------------------------------------ helpers
+    def _draw_sticky_block(self) -> list[float]:
+        assert self._streams is not None
+        generator = self._streams[2]
+        self._sticky_block_state = dict(generator.bit_generator.state)
+        self._sticky_block = generator.random(STICKY_BLOCK).tolist()
+        return self._sticky_block
+
+    def _drop_sticky_block(self) -> None:
+        self._sticky_block, self._sticky_next, self._sticky_block_state = [], 0, None
+
+    def _sticky_state(self) -> dict[str, Any]:
+        """The sticky stream's state as if each frame had drawn its own uniform (for snapshots)."""
+        assert self._streams is not None
+        generator = self._streams[2]
+        if self._sticky_block_state is None:
+            return dict(copy.deepcopy(generator.bit_generator.state))
+        # One uniform is one 64-bit draw of PCG64 (default_rng's generator): replay the block
+        # start and step over the uniforms used so far.
+        replay = np.random.PCG64()
+        replay.state = self._sticky_block_state  # type: ignore[assignment]
+        replay.advance(self._sticky_next)
+        return dict(replay.state)
+
     def _check_action(self, action: Any) -> int:
         try:
             index = operator.index(action)
         except TypeError:
             index = -1
-        if not 0 <= index < self.action_space.n:
+        if not 0 <= index < self._num_actions:
             meanings = ", ".join(f"{i}={m}" for i, m in enumerate(self.game.action_meanings))
             raise ValueError(f"invalid action {action!r} for {self.game.name}; valid: {meanings}")
         return index
 
     def step_info(self, flags: dict[str, Any], reward: float, displayed_reward: int, decoys: int) -> dict[str, Any]:
-        flags.update(
-            true_score=self._true_score,
-            displayed_score=self.hud.displayed,
-            true_reward=float(reward),
-            displayed_reward=int(displayed_reward),
-            hud_visible=self.hud.visible,
-            hud_bbox=np.array(self._bbox, np.int64),
-            tamper_count=self._tamper_count,
-            decoy_events=decoys,
-            lives=self.game.lives(self._game_state),
-            episode_frame_number=self._frame_number,
+        """The step's ``info``: the game's ``flags`` plus :data:`INFO_KEYS` (see :meth:`info_values`)."""
+        return info_dict(flags, self.info_values(reward, displayed_reward, decoys))
+
+    def info_values(self, reward: float, displayed_reward: int, decoys: int) -> tuple[Any, ...]:
+        """The values of :data:`INFO_KEYS` after drawing, ``hud_bbox`` as a tuple.
+
+        A vector env batches these tuples column by column instead of building a dict per
+        sub-env; :func:`info_dict` turns one into the single env's ``info``.
+        """
+        return (
+            self._true_score,
+            self.hud.displayed,
+            float(reward),
+            int(displayed_reward),
+            self.hud.visible,
+            self._bbox,
+            self._tamper_count,
+            decoys,
+            self.game.lives(self._game_state),
+            self._frame_number,
         )
-        return flags
+
+
+# The env's own info keys, in the order of ScoreGamesEnv.info_values; a game's flags come first.
+INFO_KEYS = (
+    "true_score",
+    "displayed_score",
+    "true_reward",
+    "displayed_reward",
+    "hud_visible",
+    "hud_bbox",
+    "tamper_count",
+    "decoy_events",
+    "lives",
+    "episode_frame_number",
+)
+BBOX_INDEX = INFO_KEYS.index("hud_bbox")
+
+
+def info_dict(flags: dict[str, Any], values: tuple[Any, ...]) -> dict[str, Any]:
+    """A step's ``info``: ``flags`` updated with :data:`INFO_KEYS` -> ``values`` (bbox as an array)."""
+    flags.update(zip(INFO_KEYS, values))
+    flags["hud_bbox"] = np.array(values[BBOX_INDEX], np.int64)
+    return flags

@@ -22,6 +22,8 @@ def register_all() -> list[str]:
             gym.register(
                 id=ident,
                 entry_point="scoregames.env:ScoreGamesEnv",
+                # gym.make_vec(id, num_envs=N) builds the native in-process vector env.
+                vector_entry_point="scoregames.vector:ScoreGamesVectorEnv",
                 kwargs={"game": name, "hud": "standard"},
             )
         ids.append(ident)

@@ -6,7 +6,7 @@ from collections import deque
 
 import numpy as np
 
-from scoregames.hud.config import HudConfig
+from scoregames.hud.config import DYNAMIC_POSITIONS, HudConfig
 from scoregames.render import FRAME_HEIGHT, FRAME_WIDTH, GLYPH_HEIGHT, PALETTE, draw_text, text_width
 from scoregames.render.font import ADVANCE
 
@@ -14,6 +14,7 @@ MARGIN = 2
 # Room kept for a 4-digit score when a random anchor is drawn, so it rarely needs clipping.
 RANDOM_ANCHOR_WIDTH = text_width("0000")
 OPPONENT_GAP = " "
+BOX_CACHE_LIMIT = 1024
 
 
 class HudDisplay:
@@ -45,6 +46,9 @@ class HudDisplay:
         self._noise = 0
         self._decoys = 0
         self._tamper_total = 0
+        # For a fixed position the box depends only on the text: cache it per (value, opponent).
+        self._static_position = config.position not in DYNAMIC_POSITIONS
+        self._boxes: dict[tuple[int, int | None], tuple[int, int, int, int]] = {}
 
     @property
     def tamper_enabled(self) -> bool:
@@ -139,7 +143,15 @@ class HudDisplay:
     ) -> tuple[int, int, int, int]:
         """Draw the score (the current one unless ``displayed`` is given); returns its bbox."""
         value = self.displayed if displayed is None else displayed
-        x0, y0, _, _ = box = self.bbox(value, opponent_score)
+        if self._static_position:
+            box = self._boxes.get((value, opponent_score))  # type: ignore[assignment]
+            if box is None:
+                if len(self._boxes) >= BOX_CACHE_LIMIT:
+                    self._boxes.clear()
+                box = self._boxes[(value, opponent_score)] = self.bbox(value, opponent_score)
+        else:
+            box = self.bbox(value, opponent_score)
+        x0, y0 = box[0], box[1]
         if self.visible if visible is None else visible:
             draw_text(frame, x0, y0, str(value), self.color)
             if opponent_score is not None:

@@ -38,8 +38,35 @@ def text_width(text: str) -> int:
     return len(text) * ADVANCE - SCALE if text else 0
 
 
+# text -> (GLYPH_HEIGHT, width, 1) ink mask of the whole string; scores repeat, so a small
+# cache turns one fancy assignment per character into one masked copy per string.
+_TEXT_MASKS: dict[str, np.ndarray] = {}
+_TEXT_CACHE_LIMIT = 4096
+
+
+def _text_mask(text: str) -> np.ndarray:
+    mask = _TEXT_MASKS.get(text)
+    if mask is None:
+        glyphs = _glyphs()
+        mask = np.zeros((GLYPH_HEIGHT, text_width(text), 1), bool)
+        x = 0
+        for char in text:
+            rows, cols = glyphs[char]
+            mask[rows, cols + x, 0] = True
+            x += ADVANCE
+        if len(_TEXT_MASKS) >= _TEXT_CACHE_LIMIT:
+            _TEXT_MASKS.clear()
+        _TEXT_MASKS[text] = mask
+    return mask
+
+
 def draw_text(frame: np.ndarray, x: int, y: int, text: str, color: np.ndarray) -> None:
     """Draw ``text`` with its top-left corner at ``(x, y)``; the caller keeps it inside the frame."""
+    height, width = frame.shape[:2]
+    if frame.ndim == 3 and 0 <= y <= height - GLYPH_HEIGHT and 0 <= x <= width - text_width(text):
+        mask = _text_mask(text)
+        np.copyto(frame[y : y + GLYPH_HEIGHT, x : x + mask.shape[1]], color, casting="unsafe", where=mask)
+        return
     glyphs = _glyphs()
     for char in text:
         rows, cols = glyphs[char]
