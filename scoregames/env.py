@@ -212,10 +212,15 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
             return self._last_frame.copy()
         if self.render_mode == "human":
             if self._window is None:
-                from scoregames.play import GameWindow
+                from scoregames.play import PANEL_WIDTH, GameWindow
 
-                self._window = GameWindow(title=f"scoregames {self.game.name}", fps=self.metadata["render_fps"])
-            self._window.show(self._last_frame)
+                self._window = GameWindow(
+                    title=f"scoregames {self.game.name}", fps=self.metadata["render_fps"], panel_width=PANEL_WIDTH
+                )
+            from scoregames.play import score_lines
+
+            scores = {"true_score": self._true_score, "displayed_score": self.hud.displayed}
+            self._window.show(self._last_frame, score_lines(scores, self.game.shown_score(self._game_state)))
         return None
 
     def close(self) -> None:

@@ -245,6 +245,7 @@ def test_human_render_opens_a_window_headless() -> None:
     env.step(1)
     window = env.unwrapped._window
     assert window is not None and window.screen is not None
-    assert window.screen.get_size() == (128 * window.zoom, 128 * window.zoom)
+    assert window.screen.get_size() == (128 * window.zoom + window.panel_width, 128 * window.zoom)
+    assert window.panel_width > 0  # the score panel shows true and displayed scores
     env.close()
     assert env.unwrapped._window is None
