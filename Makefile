@@ -14,7 +14,7 @@ $(BIN)/activate:
 
 venv: $(BIN)/activate
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install -q $(TORCH)
-	$(BIN)/pip install -q -e ".[play,agents,dev]"
+	$(BIN)/pip install -q -e ".[play,agents,dev,ray]"
 
 demo: venv
 	SDL_VIDEODRIVER=dummy $(BIN)/scoregames quickstart

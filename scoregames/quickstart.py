@@ -1,43 +1,133 @@
-"""``scoregames quickstart``: the README demo.
+"""``scoregames quickstart``: the README demo (``make demo``).
 
-Plays every game with a fixed random policy under the ``standard`` and ``decoupled``
-displays and prints, per game, the true score beside what each display showed: the
-display can disagree with the real score while the game itself is identical.
+Trains PPO (``agents/ppo.py``) on Catch with the standard display and the true reward for a few
+minutes on a CPU, runs the quick diagnostic battery on the result, and prints the verdict and the
+path of the report. Each run goes to a new ``runs/quickstart-<n>/`` (``train/``, ``diagnosis/``,
+``result.json``): earlier quickstart runs are never overwritten.
+
+It is one cell of ``scoregames experiment`` run in the foreground, so it goes through the same
+train -> diagnose machinery as the grid runner.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
+import sys
+from pathlib import Path
 
-import gymnasium as gym
-import numpy as np
-
+from scoregames.experiments.cell import run_cell
+from scoregames.experiments.config import AgentSpec, CellSpec, DiagnoseSpec
+from scoregames.experiments.store import write_json_atomic
 from scoregames.games import GAMES
 from scoregames.registration import env_id
 
+# ~3 minutes of PPO on a 2-core CPU (~350 env steps/s, network-bound).
+DEFAULT_TIMESTEPS = 60_000
+EXPECTED_SPS = 350
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--steps", type=int, default=2000, help="steps per game and display")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--timesteps", type=int, default=DEFAULT_TIMESTEPS, help="PPO budget in agent steps")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--game", default="Catch", help="game to train on (default: Catch)")
+    parser.add_argument("--runs-dir", type=Path, default=Path("runs"), help="where quickstart-<n>/ is created")
+    parser.add_argument("--agent-script", type=Path, default=None, help="training script (default: agents/ppo.py)")
+    parser.add_argument(
+        "--diagnose-script", type=Path, default=None, help="diagnosis script (default: scoregames diagnose)"
+    )
 
 
-def play_random(game: str, hud: str, steps: int, seed: int) -> tuple[int, int]:
-    env = gym.make(env_id(game), hud=hud)
-    env.reset(seed=seed)
-    actions = np.random.default_rng(seed).integers(0, env.action_space.n, steps)
-    info: dict = {}
-    for action in actions:
-        _, _, terminated, truncated, info = env.step(int(action))
-        if terminated or truncated:
-            break
-    env.close()
-    return int(info["true_score"]), int(info["displayed_score"])
+def find_agent_script(script: Path | None) -> Path:
+    """``agents/ppo.py`` from the working directory or from the source checkout this package
+    runs from (the agents are scripts in the repository, not part of the installed package)."""
+    if script is not None:
+        if not script.is_file():
+            raise FileNotFoundError(f"--agent-script {script}: no such file")
+        return script.resolve()
+    candidates = [Path.cwd() / "agents" / "ppo.py", Path(__file__).resolve().parents[1] / "agents" / "ppo.py"]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(
+        "agents/ppo.py not found: run the quickstart from a checkout of the scoregames repository "
+        "(or pass --agent-script PATH)"
+    )
+
+
+def new_run_dir(runs_dir: Path) -> Path:
+    """``runs_dir/quickstart-<n>`` with the first free n, created here so two quickstarts started
+    at once can never pick the same folder (``mkdir`` either creates it or fails)."""
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    number = 1 + max((_suffix(path.name) for path in runs_dir.glob("quickstart-*")), default=0)
+    while True:
+        path = runs_dir / f"quickstart-{number}"
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            number += 1
+
+
+def _suffix(name: str) -> int:
+    tail = name.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
 
 
 def run(args: argparse.Namespace) -> int:
-    print(f"{'game':<10} {'true score':>10} {'standard shows':>15} {'decoupled shows':>16}")
-    for game in GAMES:
-        true_score, standard = play_random(game, "standard", args.steps, args.seed)
-        _, decoupled = play_random(game, "decoupled", args.steps, args.seed)
-        print(f"{game:<10} {true_score:>10} {standard:>15} {decoupled:>16}")
+    if args.timesteps <= 0:
+        print("scoregames quickstart: --timesteps must be positive", file=sys.stderr)
+        return 2
+    if args.game not in GAMES:
+        print(f"scoregames quickstart: unknown game {args.game!r}; valid: {', '.join(GAMES)}", file=sys.stderr)
+        return 2
+    try:
+        script = find_agent_script(args.agent_script)
+    except FileNotFoundError as error:
+        print(f"scoregames quickstart: {error}", file=sys.stderr)
+        return 2
+    if args.agent_script is None and importlib.util.find_spec("torch") is None:
+        print(
+            'scoregames quickstart: PPO needs torch: pip install -e ".[agents]" (or run `make demo`)', file=sys.stderr
+        )
+        return 2
+    diagnose_script = None if args.diagnose_script is None else str(args.diagnose_script.resolve())
+    run_dir = new_run_dir(args.runs_dir)
+    spec = CellSpec(
+        cell_id=f"quickstart-{args.game}-s{args.seed}",
+        game=args.game,
+        env_id=env_id(args.game),
+        condition="standard-true",
+        hud="standard",
+        reward_source="true",
+        seed=args.seed,
+        agent=AgentSpec(script=str(script), total_timesteps=args.timesteps, num_envs=8),
+        diagnose=DiagnoseSpec(script=diagnose_script, quick=True),
+        cpus=float(os.cpu_count() or 1),
+    )
+    minutes = args.timesteps / EXPECTED_SPS / 60
+    print(
+        f"quickstart: PPO on {spec.env_id} (standard display, true reward) for {args.timesteps:,} steps "
+        f"(about {minutes:.0f} min on a 2-core CPU), then the quick diagnosis -> {run_dir}",
+        flush=True,
+    )
+    try:
+        record = run_cell(spec, run_dir, cell_dir=run_dir, console=True)
+    except KeyboardInterrupt:
+        print(f"\nquickstart: interrupted; partial run kept in {run_dir}", file=sys.stderr)
+        return 130
+    write_json_atomic(run_dir / "result.json", record)
+    if record["status"] != "finished":
+        print(f"quickstart: {record['error']}", file=sys.stderr)
+        return 1
+    train = record["train"]
+    true_return = train.get("episodic_return_mean_last")
+    report_md = run_dir / record["paths"].get("report_md", record["paths"]["diagnosis_dir"])
+    print()
+    if true_return is not None:
+        best = " (best possible: 20)" if args.game == "Catch" else ""
+        print(f"mean true return over the last training episodes: {true_return:.2f}{best}")
+    print(f"verdict: {record['verdict']}")
+    print(f"report:  {report_md}")
     return 0

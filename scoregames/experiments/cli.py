@@ -1,0 +1,178 @@
+"""``scoregames experiment CONFIG.toml``: run a grid of games x training conditions x seeds.
+
+Every cell trains an agent and diagnoses it; its record lands in ``RESULTS_DIR/cells/`` the moment
+it finishes; at the end (and on Ctrl-C) the table ``RESULTS_DIR/results.csv`` is rebuilt from the
+records. ``--resume`` skips finished cells and redoes the rest; an existing results directory is
+never reused without it. The schema of the config is in ``docs/experiments.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from scoregames.experiments.backends import BACKENDS, local_gpus, local_workers, ray_gpus, run_local, run_ray
+from scoregames.experiments.cell import diagnose_command, train_command
+from scoregames.experiments.config import CellSpec, ConfigError, ExperimentConfig, load_config
+from scoregames.experiments.store import ResultStore, write_json_atomic
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", type=Path, help="experiment config (TOML), e.g. examples/headline.toml")
+    parser.add_argument("--out", type=Path, default=None, help="results directory (default: results/<name>)")
+    parser.add_argument("--resume", action="store_true", help="continue an existing results directory")
+    parser.add_argument("--backend", choices=BACKENDS, default="local", help="where cells run (default: local)")
+    parser.add_argument("--address", default=None, help='Ray address (e.g. "auto" or ray://HOST:10001)')
+    parser.add_argument("--workers", type=int, default=None, help="local backend: cells at a time (default: cores)")
+    parser.add_argument("--dry-run", action="store_true", help="print the cells and their commands, run nothing")
+
+
+def _gpus_per_cell(config: ExperimentConfig, backend: str, address: str | None) -> tuple[float, list[str]]:
+    """Resolve ``gpus_per_cell = "auto"``: one GPU per cell where the machine/cluster has GPUs."""
+    gpus = local_gpus() if backend == "local" else []
+    if config.gpus_per_cell != "auto":
+        return float(config.gpus_per_cell), gpus
+    if backend == "ray":
+        return (1.0 if ray_gpus(address) > 0 else 0.0), gpus
+    return (1.0 if gpus else 0.0), gpus
+
+
+def _print_dry_run(cells: list[CellSpec], results_dir: Path) -> None:
+    for spec in cells:
+        run_dir = results_dir / "runs" / spec.cell_id / "train"
+        print(f"{spec.cell_id}  (cpus={spec.cpus:g}, gpus={spec.gpus:g})")
+        print("  train:    " + shlex.join(train_command(spec, run_dir, spec.gpus > 0, resume=False)))
+        diagnosis_dir = results_dir / "runs" / spec.cell_id / "diagnosis"
+        print("  diagnose: " + shlex.join(diagnose_command(spec, run_dir, diagnosis_dir)))
+
+
+def _command(args: argparse.Namespace, results_dir: Path) -> str:
+    """The command that reproduces (or, with --resume, continues) this run."""
+    words = ["scoregames", "experiment", str(args.config), "--out", str(results_dir)]
+    if args.backend != "local":
+        words += ["--backend", args.backend] + (["--address", args.address] if args.address else [])
+    return shlex.join(words)
+
+
+def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # `kill PID` gets the same clean stop as Ctrl-C
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        print(f"scoregames experiment: {error}", file=sys.stderr)
+        return 2
+    results_dir: Path = args.out or Path("results") / config.name
+    if not args.dry_run and results_dir.exists() and any(results_dir.iterdir()) and not args.resume:
+        print(
+            f"scoregames experiment: {results_dir} already holds results; pass --resume to continue it, "
+            "or choose another --out",
+            file=sys.stderr,
+        )
+        return 2
+    if args.backend == "ray":
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            print('scoregames experiment: --backend ray needs Ray: pip install "scoregames[ray]"', file=sys.stderr)
+            return 2
+    try:
+        gpus_per_cell, gpus = _gpus_per_cell(config, args.backend, args.address)
+    except ConnectionError as error:  # ray.init could not reach --address
+        print(f"scoregames experiment: cannot connect to Ray at {args.address}: {error}", file=sys.stderr)
+        return 2
+    cells = config.cells(gpus=gpus_per_cell)
+    if args.dry_run:
+        _print_dry_run(cells, results_dir)
+        return 0
+
+    store = ResultStore(results_dir)
+    todo: list[CellSpec] = []
+    for spec in cells:
+        record = store.read_cell(spec.cell_id)
+        if record is None or record.get("status") != "finished":
+            todo.append(spec)  # never run, failed, or cut short: (re)run it
+        elif record.get("fingerprint") != spec.fingerprint():
+            print(
+                f"scoregames experiment: finished cell {spec.cell_id} in {results_dir} was run with other "
+                "settings (agent, budget or diagnosis) than this config; use a new --out for new settings",
+                file=sys.stderr,
+            )
+            return 2
+    results_dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(
+        results_dir / "experiment.json",
+        {
+            "name": config.name,
+            "config_path": config.path,
+            "config": config.source,
+            "command": _command(args, results_dir),
+            "backend": args.backend,
+            "cells": [spec.cell_id for spec in cells],
+            "updated": time.time(),
+        },
+    )
+    (results_dir / "config.toml").write_text(config.source)
+
+    workers = local_workers(todo, gpus, args.workers) if args.backend == "local" else None
+    where = f"{workers} at a time" if workers else f"Ray at {args.address or 'a local instance'}"
+    print(
+        f"{config.name}: {len(cells)} cells, {len(cells) - len(todo)} already finished, {len(todo)} to run "
+        f"({where}, gpus per cell {gpus_per_cell:g}) -> {results_dir}",
+        flush=True,
+    )
+    counts = {"finished": 0, "failed": 0}
+
+    def on_result(record: dict[str, Any]) -> None:
+        store.write_cell(record)
+        counts[record["status"]] = counts.get(record["status"], 0) + 1
+        timing = record.get("timing", {})
+        done = counts["finished"] + counts["failed"]
+        if record["status"] == "finished":
+            detail = (
+                f"verdict {record.get('verdict')} (train {timing.get('train_seconds', 0):.0f} s, "
+                f"diagnose {timing.get('diagnose_seconds', 0):.0f} s)"
+            )
+        else:
+            detail = f"FAILED: {record.get('error')}"
+        print(f"[{done}/{len(todo)}] {record['cell_id']}: {detail}", flush=True)
+
+    previous_handler = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    interrupted = False
+    try:
+        if args.backend == "local":
+            run_local(todo, results_dir, on_result, workers or 1, gpus if gpus_per_cell > 0 else ())
+        else:
+            try:
+                run_ray(todo, results_dir, on_result, args.address)
+            except ConnectionError as error:
+                print(f"scoregames experiment: cannot connect to Ray at {args.address}: {error}", file=sys.stderr)
+                return 2
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
+        records = store.records(spec.cell_id for spec in cells)
+        written = store.write_table(records)
+
+    finished = sum(record.get("status") == "finished" for record in records)
+    print(f"table: {', '.join(str(path) for path in written)} ({finished}/{len(cells)} cells finished)")
+    if interrupted:
+        print(
+            f"interrupted: finished cells are kept; continue with: {_command(args, results_dir)} --resume",
+            file=sys.stderr,
+        )
+        return 130
+    if finished < len(cells):
+        print(f"{len(cells) - finished} cell(s) failed; see their logs, then rerun with --resume", file=sys.stderr)
+        return 1
+    print(f"report: scoregames report {results_dir}")
+    return 0

@@ -1,0 +1,387 @@
+"""The experiment runner, report and quickstart, on stub train/diagnose scripts (tests/stubs/).
+
+The stubs have the real commands' command lines and output files and deterministic numbers, so
+these tests check the machinery (grid, resume, atomic records, backends, report) in seconds; the
+real agent and battery are tested in their own files.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from scoregames.cli import main
+from scoregames.experiments import ConfigError, parse_config
+from scoregames.experiments.backends import local_gpus, local_workers
+from scoregames.experiments.report import (
+    competence,
+    hud_sensitivity,
+    metric_points,
+    return_ratios,
+    tamper_preference,
+)
+from scoregames.experiments.store import ResultStore, comparable, read_table
+
+ROOT = Path(__file__).resolve().parents[1]
+STUBS = ROOT / "tests" / "stubs"
+TINY_CELLS = [
+    f"{game}__{condition}__s{seed}"
+    for game in ("Catch", "Pong")
+    for condition in ("standard-true", "tamper-displayed")
+    for seed in (1, 2)
+]
+
+
+def stub_config(directory: Path, text: str | None = None) -> Path:
+    """examples/tiny.toml with the stub scripts in place of agents/ppo.py and scoregames diagnose."""
+    text = text or (ROOT / "examples" / "tiny.toml").read_text()
+    assert 'script = "agents/ppo.py"' in text, "tiny.toml must use the real agent by default"
+    text = text.replace('script = "agents/ppo.py"', f'script = "{STUBS / "fake_train.py"}"')
+    text = text.replace("[diagnose]\n", f'[diagnose]\nscript = "{STUBS / "fake_diagnose.py"}"\n')
+    path = directory / "tiny.toml"
+    path.write_text(text)
+    return path
+
+
+def stub_log(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
+@pytest.fixture
+def stub_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Stub settings for the children: an invocation log, no sleeping, no GPUs."""
+    log = tmp_path / "stub.log"
+    monkeypatch.setenv("STUB_LOG", str(log))
+    monkeypatch.delenv("STUB_TRAIN_SLEEP", raising=False)
+    monkeypatch.delenv("STUB_TRAIN_FAIL", raising=False)
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    return log
+
+
+@pytest.fixture(scope="module")
+def local_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny grid run once on the local backend, shared by the read-only tests below."""
+    directory = tmp_path_factory.mktemp("local")
+    config = stub_config(directory)
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "STUB_LOG": str(directory / "stub.log")}
+    command = [sys.executable, "-m", "scoregames", "experiment", str(config), "--out", str(directory / "results")]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return directory / "results"
+
+
+# --- config -----------------------------------------------------------------------------------
+
+
+def test_tiny_config_expands_to_the_grid_in_a_stable_order(tmp_path: Path) -> None:
+    config = parse_config(stub_config(tmp_path).read_text(), tmp_path / "tiny.toml")
+    cells = config.cells()
+    assert [cell.cell_id for cell in cells] == TINY_CELLS
+    tamper = cells[2]
+    assert (tamper.hud, tamper.reward_source, tamper.env_id) == ("tamper", "displayed", "ScoreGames/Catch-v0")
+    assert tamper.agent.total_timesteps == 4096
+    # The fingerprint follows what decides the result, not where it runs.
+    again = parse_config(stub_config(tmp_path).read_text(), tmp_path / "tiny.toml").cells()
+    assert again[2].fingerprint() == tamper.fingerprint()
+    bigger = stub_config(tmp_path).read_text().replace("total_timesteps = 4096", "total_timesteps = 8192")
+    assert parse_config(bigger, tmp_path / "tiny.toml").cells()[2].fingerprint() != tamper.fingerprint()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('games = ["Catch", "Pong"]', 'games = ["Catch", "Tetris"]', "unknown game 'Tetris'; valid: Catch"),
+        ('hud = "tamper"', 'hud = "sideways"', "hud = 'sideways'; valid presets: standard"),
+        ('reward_source = "displayed"', 'reward_source = "both"', "valid: true, displayed"),
+        ("seeds = [1, 2]", "seeds = []", "seeds must be a non-empty list"),
+        ("total_timesteps = 4096", "total_timesteps = 0", "total_timesteps must be a positive integer"),
+        ("num_envs = 8", "num_envs = 8\nlearning_rate = 1", "[agent]: unknown key(s) learning_rate"),
+        ('name = "tiny"', 'name = "tiny one"', "[experiment] name = 'tiny one'"),
+    ],
+)
+def test_config_errors_name_the_key_and_what_is_valid(tmp_path: Path, old: str, new: str, message: str) -> None:
+    text = stub_config(tmp_path).read_text()
+    assert old in text
+    with pytest.raises(ConfigError) as error:
+        parse_config(text.replace(old, new, 1), tmp_path / "tiny.toml")
+    assert message in str(error.value)
+
+
+def test_missing_agent_script_is_reported(tmp_path: Path) -> None:
+    text = (ROOT / "examples" / "tiny.toml").read_text().replace("agents/ppo.py", "agents/nope.py")
+    with pytest.raises(ConfigError, match=r"\[agent\] script = 'agents/nope.py': no such file"):
+        parse_config(text, tmp_path / "tiny.toml")
+
+
+def test_headline_example_is_the_grid_the_issue_asks_for(capsys: pytest.CaptureFixture[str]) -> None:
+    config = parse_config((ROOT / "examples" / "headline.toml").read_text(), ROOT / "examples" / "headline.toml")
+    assert len(config.games) >= 3 and len(config.seeds) >= 3
+    assert {(c.hud, c.reward_source) for c in config.conditions} >= {
+        ("standard", "true"),
+        ("hidden", "true"),
+        ("tamper", "displayed"),
+    }
+    # The real commands are the defaults: agents/ppo.py and `python -m scoregames diagnose`.
+    assert config.agent.script == str(ROOT / "agents" / "ppo.py")
+    assert config.diagnose.script is None
+    assert main(["experiment", str(ROOT / "examples" / "headline.toml"), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("  train:    ") == len(config.cells())
+    assert "agents/ppo.py --env-id ScoreGames/Catch-v0 --hud tamper --reward-source displayed" in out
+    assert " -m scoregames diagnose " in out and "--quick" in out
+
+
+# --- running the grid -------------------------------------------------------------------------
+
+
+def test_local_run_writes_one_record_per_cell_and_the_table(local_results: Path) -> None:
+    store = ResultStore(local_results)
+    records = store.records()
+    assert [record["cell_id"] for record in records] == TINY_CELLS
+    assert all(record["status"] == "finished" for record in records)
+    assert [record["verdict"] for record in records] == ["true-score"] * 2 + ["displayed-score"] * 2 + [
+        "true-score"
+    ] * 2 + ["displayed-score"] * 2
+    # The record carries the agent's summary and the battery's report unchanged.
+    summary = json.loads((local_results / "runs" / TINY_CELLS[0] / "train" / "summary.json").read_text())
+    assert records[0]["train"] == summary and records[0]["train"]["global_step"] == 4096
+    rows = read_table(local_results / "results.csv")
+    assert [row["cell_id"] for row in rows] == TINY_CELLS
+    assert float(rows[0]["train.episodic_return_mean_last"]) == summary["episodic_return_mean_last"]
+    report = json.loads((local_results / "runs" / TINY_CELLS[2] / "diagnosis" / "report.json").read_text())
+    assert float(rows[2]["diag.evidence.tamper_preference.mean"]) == report["evidence"]["tamper_preference"]["mean"]
+    assert list(local_results.glob("cells/.*")) == [], "no temporary files left behind"
+    experiment = json.loads((local_results / "experiment.json").read_text())
+    assert experiment["cells"] == TINY_CELLS and experiment["command"].startswith("scoregames experiment ")
+
+
+def test_parquet_table_matches_the_csv_when_pyarrow_is_installed(local_results: Path, tmp_path: Path) -> None:
+    parquet = pytest.importorskip("pyarrow.parquet", reason="Parquet is written only when pyarrow is installed")
+    store = ResultStore(tmp_path)
+    written = store.write_table(ResultStore(local_results).records())
+    assert [path.name for path in written] == ["results.csv", "results.parquet"]
+    table = parquet.read_table(tmp_path / "results.parquet").to_pylist()
+    rows = read_table(tmp_path / "results.csv")
+    assert [row["cell_id"] for row in table] == [row["cell_id"] for row in rows] == TINY_CELLS
+    assert [row["train.episodic_return_mean_last"] for row in table] == [
+        float(row["train.episodic_return_mean_last"]) for row in rows
+    ]
+    assert [row["verdict"] for row in table] == [row["verdict"] for row in rows]
+    assert [row["seed"] for row in table] == [1, 2] * 4
+
+
+def test_existing_results_are_refused_without_resume_and_skipped_with_it(
+    tmp_path: Path, stub_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, out = stub_config(tmp_path), tmp_path / "results"
+    assert main(["experiment", str(config), "--out", str(out), "--workers", "2"]) == 0
+    assert len(stub_log(stub_env)) == 16  # 8 trainings + 8 diagnoses
+    before = {path.name: path.read_text() for path in (out / "cells").glob("*.json")}
+    assert main(["experiment", str(config), "--out", str(out)]) == 2
+    assert "pass --resume" in capsys.readouterr().err
+    assert main(["experiment", str(config), "--out", str(out), "--resume"]) == 0
+    assert len(stub_log(stub_env)) == 16, "finished cells are not run again"
+    assert {path.name: path.read_text() for path in (out / "cells").glob("*.json")} == before
+    # A different budget must not be mixed into the same table.
+    changed = tmp_path / "changed.toml"
+    changed.write_text(config.read_text().replace("total_timesteps = 4096", "total_timesteps = 99"))
+    assert main(["experiment", str(changed), "--out", str(out), "--resume"]) == 2
+    assert "other settings" in capsys.readouterr().err
+
+
+def test_resume_redoes_broken_cells_and_continues_killed_training(
+    tmp_path: Path, stub_env: Path, local_results: Path
+) -> None:
+    """A crash can leave: a torn record, no record, a failed record, training cut after its
+    checkpoint, a diagnosis cut midway. --resume repairs each and gets the same table."""
+    config, out = stub_config(tmp_path), tmp_path / "results"
+    assert main(["experiment", str(config), "--out", str(out)]) == 0
+    cells = out / "cells"
+    (cells / f"{TINY_CELLS[0]}.json").write_text('{"cell_id": "Catch__standard-tr')  # torn write
+    (cells / f"{TINY_CELLS[1]}.json").unlink()  # never recorded
+    failed = json.loads((cells / f"{TINY_CELLS[2]}.json").read_text())
+    (cells / f"{TINY_CELLS[2]}.json").write_text(json.dumps({**failed, "status": "failed"}))
+    for cell in TINY_CELLS[3:5]:
+        (cells / f"{cell}.json").unlink()
+    (out / "runs" / TINY_CELLS[3] / "train" / "summary.json").unlink()  # killed after a checkpoint
+    (out / "runs" / TINY_CELLS[4] / "diagnosis" / "report.json").unlink()  # diagnosis killed midway
+    stub_env.write_text("")
+    assert main(["experiment", str(config), "--out", str(out), "--resume"]) == 0
+    log = stub_log(stub_env)
+    assert sorted(line for line in log if line.startswith("train")) == [f"train {TINY_CELLS[3]} resume"]
+    # Records lost after their cell finished are rebuilt from the outputs on disk, not rerun.
+    assert sorted(line for line in log if line.startswith("diagnose")) == [f"diagnose {c}" for c in TINY_CELLS[3:5]]
+    assert comparable(read_table(out / "results.csv")) == comparable(read_table(local_results / "results.csv"))
+
+
+def test_a_failing_cell_is_recorded_and_redone_on_resume(
+    tmp_path: Path, stub_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, out = stub_config(tmp_path), tmp_path / "results"
+    monkeypatch.setenv("STUB_TRAIN_FAIL", "ScoreGames/Pong-v0")
+    assert main(["experiment", str(config), "--out", str(out)]) == 1
+    records = {record["cell_id"]: record for record in ResultStore(out).records()}
+    assert [cell for cell, record in records.items() if record["status"] == "failed"] == TINY_CELLS[4:]
+    assert "train: exited with status 3" in records[TINY_CELLS[4]]["error"]
+    assert "failing on purpose" in records[TINY_CELLS[4]]["log_tail"]
+    monkeypatch.delenv("STUB_TRAIN_FAIL")
+    assert main(["experiment", str(config), "--out", str(out), "--resume"]) == 0
+    assert all(record["status"] == "finished" for record in ResultStore(out).records())
+
+
+def test_interrupt_midway_keeps_finished_cells_and_resume_completes(
+    tmp_path: Path, stub_env: Path, local_results: Path
+) -> None:
+    """Ctrl-C (SIGINT) in the middle of the grid, then --resume: the full table, each finished
+    cell run once."""
+    config, out = stub_config(tmp_path), tmp_path / "results"
+    env = {**os.environ, "STUB_TRAIN_SLEEP": "0.6"}
+    command = [sys.executable, "-m", "scoregames", "experiment", str(config), "--out", str(out), "--workers", "2"]
+    runner = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(list((out / "cells").glob("*.json"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    runner.send_signal(signal.SIGINT)
+    _, err = runner.communicate(timeout=60)
+    assert runner.returncode == 130, err
+    assert f"continue with: scoregames experiment {config} --out {out} --resume" in err
+    kept = ResultStore(out).records()
+    assert 2 <= len(kept) < len(TINY_CELLS), "interrupted midway"
+    assert all(record["status"] == "finished" for record in kept)
+    assert list((out / "cells").glob(".*")) == []
+    assert main(["experiment", str(config), "--out", str(out), "--resume"]) == 0
+    trainings = [line for line in stub_log(stub_env) if line.startswith("train")]
+    for record in kept:
+        assert trainings.count(f"train {record['cell_id']} fresh") == 1
+        assert f"train {record['cell_id']} resume" not in trainings
+    assert comparable(read_table(out / "results.csv")) == comparable(read_table(local_results / "results.csv"))
+
+
+def test_ray_backend_gives_the_same_table_as_local(tmp_path: Path, local_results: Path) -> None:
+    ray = pytest.importorskip("ray", reason='the Ray backend needs the "ray" extra: pip install "scoregames[ray]"')
+    config, out = stub_config(tmp_path), tmp_path / "results"
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        assert main(["experiment", str(config), "--out", str(out), "--backend", "ray"]) == 0
+    finally:
+        ray.shutdown()
+    ray_rows, local_rows = read_table(out / "results.csv"), read_table(local_results / "results.csv")
+    assert [row["cell_id"] for row in ray_rows] == TINY_CELLS
+    assert comparable(ray_rows) == comparable(local_rows)
+    # Each Ray task declared one CPU and no GPU, and its children saw one thread.
+    trained = json.loads((out / "runs" / TINY_CELLS[0] / "train" / "args.json").read_text())
+    assert trained["omp"] == "1" and trained["no_cuda"] is True
+
+
+# --- resources ----------------------------------------------------------------------------------
+
+
+def test_gpus_are_handed_out_one_per_running_cell(
+    tmp_path: Path, stub_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3,5")
+    assert local_gpus() == ["3", "5"]
+    config, out = stub_config(tmp_path), tmp_path / "results"
+    assert main(["experiment", str(config), "--out", str(out)]) == 0
+    seen = [json.loads((out / "runs" / cell / "train" / "args.json").read_text()) for cell in TINY_CELLS]
+    assert all(args["cuda"] and not args["no_cuda"] for args in seen)
+    assert {args["cuda_visible_devices"] for args in seen} == {"3", "5"}
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    assert local_gpus() == []
+
+
+def test_local_workers_fit_the_cores_and_gpus(tmp_path: Path) -> None:
+    cells = parse_config(stub_config(tmp_path).read_text(), tmp_path / "tiny.toml").cells()
+    cores = os.cpu_count() or 1
+    assert local_workers(cells, []) == min(cores, len(cells))
+    assert local_workers(cells, [], requested=3) == 3
+    gpu_cells = parse_config(stub_config(tmp_path).read_text(), tmp_path / "tiny.toml").cells(gpus=1.0)
+    assert local_workers(gpu_cells, ["0"]) == 1
+    quarter_gpu_cells = parse_config(stub_config(tmp_path).read_text(), tmp_path / "tiny.toml").cells(gpus=0.25)
+    assert local_workers(quarter_gpu_cells, ["0"], requested=None) == min(cores, 4)
+
+
+# --- report ----------------------------------------------------------------------------------------
+
+
+def test_metric_extraction_on_a_hand_made_report() -> None:
+    """The shape of the battery's report.json: point estimates under "mean", intervals under "ci"."""
+    ratio = {"mean": 0.5, "ci": [0.3, 0.7]}
+    report = {
+        "verdict": "mixed",
+        "evidence": {"competence": 0.8, "tamper_preference": {"mean": 2.5, "ci": [1.0, 4.0]}},
+        "metrics": {
+            "conflict": {
+                "presets": {
+                    "standard": {"normalised_ratio": {"mean": 1.0, "ci": [1.0, 1.0]}, "raw_ratio": 1.0},
+                    "hidden": {"normalised_ratio": ratio, "raw_ratio": 0.9},
+                    "frozen": {"raw_ratio": 1.2},
+                    "tamper": {"normalised_ratio": {"mean": 0.1, "ci": [0.0, 0.2]}},
+                },
+                "tamper": {"preference": {"mean": 2.5, "ci": [1.0, 4.0]}, "episodes_with_tamper": 0.5},
+            }
+        },
+        "config": {"episodes": 3},
+    }
+    points = metric_points(report)
+    assert tamper_preference(points) == 2.5
+    assert competence(points) == 0.8
+    # hidden: the normalised ratio wins over the raw one; frozen: raw only; standard and tamper left out.
+    assert return_ratios(points) == {"hidden": 0.5, "frozen": 1.2, "tamper": 0.1}
+    assert math.isclose(hud_sensitivity(points), (0.5 + 0.2) / 2)
+    assert hud_sensitivity({**points, "summary.hud_sensitivity": 0.9}) == 0.9  # the battery's own wins
+
+
+def test_report_summarises_by_condition_with_intervals(local_results: Path, tmp_path: Path) -> None:
+    assert main(["report", str(local_results), "--out", str(tmp_path / "report")]) == 0
+    text = (tmp_path / "report" / "report.md").read_text()
+    records = ResultStore(local_results).records()
+    catch_tamper = [r for r in records if r["game"] == "Catch" and r["condition"] == "tamper-displayed"]
+    preferences = [r["diagnosis"]["evidence"]["tamper_preference"]["mean"] for r in catch_tamper]
+    mean = sum(preferences) / 2
+    half = 12.706 * abs(preferences[0] - preferences[1]) / 2  # t(1) * (|a - b| / sqrt 2) / sqrt 2
+    expected = f"{mean:.2f} [{mean - half:.2f}, {mean + half:.2f}]"
+    row = next(line for line in text.splitlines() if line.startswith("| Catch | tamper-displayed |"))
+    assert expected in row and "displayed-score ×2" in row
+    assert "| Pong | standard-true | true-score | true-score |" in text
+    assert "budget 4096 agent steps per cell" in text
+    pytest.importorskip("matplotlib")
+    for plot in ("verdicts.png", "tamper_preference.png", "hud_sensitivity.png", "true_return.png"):
+        assert (tmp_path / "report" / plot).stat().st_size > 1000
+        assert f"({plot})" in text
+
+
+def test_report_on_an_empty_directory_fails_clearly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", str(tmp_path)]) == 2
+    assert "no cell results" in capsys.readouterr().err
+
+
+# --- quickstart ---------------------------------------------------------------------------------
+
+
+def test_quickstart_trains_diagnoses_and_never_overwrites(
+    tmp_path: Path, stub_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    command = ["quickstart", "--timesteps", "1000", "--runs-dir", str(tmp_path / "runs")]
+    command += ["--agent-script", str(STUBS / "fake_train.py"), "--diagnose-script", str(STUBS / "fake_diagnose.py")]
+    assert main(command) == 0
+    out = capsys.readouterr().out
+    first = tmp_path / "runs" / "quickstart-1"
+    assert "verdict: true-score" in out
+    assert f"report:  {first / 'diagnosis' / 'report.md'}" in out
+    summary = json.loads((first / "train" / "summary.json").read_text())
+    assert (summary["env_id"], summary["hud"], summary["reward_source"]) == ("ScoreGames/Catch-v0", "standard", "true")
+    assert summary["global_step"] == 1000
+    before = (first / "result.json").read_text()
+    assert main(command) == 0
+    assert "quickstart-2" in capsys.readouterr().out
+    assert (first / "result.json").read_text() == before
+    assert json.loads((tmp_path / "runs" / "quickstart-2" / "result.json").read_text())["status"] == "finished"
