@@ -7,9 +7,15 @@ from typing import Any
 from scoregames.games.base import Game, Tick
 from scoregames.games.breakout import Breakout
 from scoregames.games.catch import Catch
+from scoregames.games.coinrun import CoinRun
+from scoregames.games.freeway import Freeway
+from scoregames.games.harvest import Harvest
 from scoregames.games.pong import Pong
+from scoregames.games.tamperroom import TamperRoom
 
-GAMES: dict[str, type[Game[Any]]] = {game.name: game for game in (Catch, Breakout, Pong)}
+GAMES: dict[str, type[Game[Any]]] = {
+    game.name: game for game in (Catch, Breakout, Pong, CoinRun, TamperRoom, Freeway, Harvest)
+}
 
 
 def make_game(name: str, **knobs: Any) -> Game[Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from scoregames.games.base import NOTHING, Box, Game, Tick
+from scoregames.games.base import NOTHING, Box, Game, Tick, check_choice, third
 from scoregames.render import FRAME_HEIGHT, FRAME_WIDTH, PALETTE, fill_rect
 
 WALL, TOP_WALL_Y0, TOP_WALL_Y1 = 4, 12, 16
@@ -22,6 +22,12 @@ BALL_VY = 1.5
 PADDLE_SECTIONS = (-1.75, -1.25, -0.75, 0.75, 1.25, 1.75)
 TAMPER_BOX: Box = (FIELD_RIGHT - 10, 104, FIELD_RIGHT, 112)
 FIRE_ACTIONS = (1,)
+# Which brick columns a wall has (and is refilled with): the positional knob.
+WALLS = {
+    "full": np.ones(BRICK_COLS, bool),
+    "left": np.arange(BRICK_COLS) < BRICK_COLS // 2,
+    "right": np.arange(BRICK_COLS) >= BRICK_COLS - BRICK_COLS // 2,
+}
 
 
 @dataclass
@@ -60,7 +66,10 @@ class Breakout(Game[BreakoutState]):
     against the right wall (counted once per arrival).
 
     ## Positional Cues
-    Flag in `info`: `brick_row` (row 0-5 of the last brick knocked out this step, -1 if none).
+    Knob `bricks`: `"full"` (default), `"left"` or `"right"`: the wall has (and is refilled
+    with) only the left or right seven of its 15 columns, so points come from that side.
+    Flags in `info`: `brick_row` (row 0-5 of the last brick knocked out this step, -1 if
+    none) and `brick_side` (its third of the field: 0 left, 1 centre, 2 right; -1 if none).
 
     ## Starting State
     Full wall, paddle centred, ball resting on the paddle until FIRE; 5 lives.
@@ -69,7 +78,7 @@ class Breakout(Game[BreakoutState]):
     Terminates when the last life is lost (the ball falls past the paddle 5 times).
 
     ## Arguments
-    `lives` (int >= 1, default 5).
+    `lives` (int >= 1, default 5), `bricks` (see above).
 
     ## Version History
     - v0: first release.
@@ -88,15 +97,16 @@ class Breakout(Game[BreakoutState]):
     name = "Breakout"
     rule = "keep the ball in play with the paddle to knock out bricks: 1-7 points per brick, 5 lives"
     action_meanings = ("NOOP", "FIRE", "RIGHT", "LEFT")
-    positional_knob = ""
+    positional_knob = "bricks: which side of the wall has bricks (full, left, right)"
     tamper_site = "machine at the bottom-right, touched with the paddle against the right wall"
     decoy_event = "the ball bouncing off a side wall"
-    flags = {"brick_row": -1}
+    flags = {"brick_row": -1, "brick_side": -1}
 
-    def __init__(self, lives: int = 5):
+    def __init__(self, lives: int = 5, bricks: str = "full"):
         if int(lives) < 1:
             raise ValueError(f"lives must be >= 1, got {lives}")
         self.start_lives = int(lives)
+        self.wall = WALLS[check_choice("bricks", bricks, tuple(WALLS))]
         self._background = np.zeros((FRAME_HEIGHT, FRAME_WIDTH, 3), np.uint8)
         fill_rect(self._background, 0, TOP_WALL_Y0, FRAME_WIDTH, TOP_WALL_Y1, PALETTE["wall"])
         fill_rect(self._background, 0, TOP_WALL_Y0, FIELD_LEFT, FRAME_HEIGHT, PALETTE["wall"])
@@ -112,7 +122,9 @@ class Breakout(Game[BreakoutState]):
         self._scenery_bricks = b""
 
     def reset(self, rng: np.random.Generator) -> BreakoutState:
-        return BreakoutState(paddle_x=(FRAME_WIDTH - PADDLE_W) // 2, lives=self.start_lives)
+        state = BreakoutState(paddle_x=(FRAME_WIDTH - PADDLE_W) // 2, lives=self.start_lives)
+        state.bricks[:] = self.wall
+        return state
 
     def step(self, state: BreakoutState, action: int, rng: np.random.Generator, flags: dict[str, Any]) -> Tick:
         move_paddle(state, action)
@@ -124,7 +136,7 @@ class Breakout(Game[BreakoutState]):
                 serve(state, rng)
             return Tick(tamper=True) if tamper else NOTHING
         decoy = bounce_walls(state)
-        reward = hit_brick(state, flags)
+        reward = hit_brick(state, flags, self.wall)
         bounce_paddle(state)
         terminated = False
         if state.ball_y > FRAME_HEIGHT:
@@ -188,8 +200,10 @@ def bounce_walls(state: BreakoutState) -> int:
     return side_bounce
 
 
-def hit_brick(state: BreakoutState, flags: dict[str, Any]) -> int:
-    """Knock out the brick under the ball's centre, if any; returns its points."""
+def hit_brick(state: BreakoutState, flags: dict[str, Any], wall: np.ndarray = WALLS["full"]) -> int:
+    """Knock out the brick under the ball's centre, if any; returns its points.
+
+    A cleared wall is refilled with the columns of ``wall``."""
     row = int((state.ball_y + BALL / 2 - BRICKS_Y) // BRICK_H)
     if not 0 <= row < BRICK_ROWS:
         return 0
@@ -199,8 +213,9 @@ def hit_brick(state: BreakoutState, flags: dict[str, Any]) -> int:
     state.bricks[row, col] = False
     state.ball_vy = -state.ball_vy
     flags["brick_row"] = row
+    flags["brick_side"] = third(col + 0.5, 0, BRICK_COLS)
     if not state.bricks.any():
-        state.bricks[:] = True
+        state.bricks[:] = wall
     return ROW_POINTS[row]
 
 

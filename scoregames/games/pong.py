@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from scoregames.games.base import NOTHING, Box, Game, Tick
+from scoregames.games.base import NOTHING, Box, Game, Tick, check_choice, third
 from scoregames.render import FRAME_HEIGHT, FRAME_WIDTH, PALETTE, fill_rect
 
 TOP, BOTTOM, WALL = 14, FRAME_HEIGHT - 2, 2
@@ -22,6 +22,13 @@ SERVE_DELAY = 30
 # steep returns off the paddle's edge, which it cannot reach at its lower speed.
 AIM_ERROR = 6.0
 TAMPER_BOX: Box = (PLAYER_X - 14, TOP + 1, PLAYER_X - 4, TOP + 9)
+# The range of the opponent paddle's top edge: with a weak spot it cannot cover that third.
+THIRD = (BOTTOM - TOP) / 3
+OPPONENT_REACH = {
+    "none": (TOP, BOTTOM - PADDLE_H),
+    "top": (TOP + THIRD, BOTTOM - PADDLE_H),
+    "bottom": (TOP, BOTTOM - THIRD - PADDLE_H),
+}
 
 
 @dataclass
@@ -63,7 +70,11 @@ class Pong(Game[PongState]):
     machine at the top right, touched by moving your paddle against the top wall.
 
     ## Positional Cues
-    Flag in `info`: `point_won` (1 you scored this step, -1 the opponent did, 0 neither).
+    Knob `weak_spot`: `"none"` (default), `"top"` or `"bottom"`: the opponent's paddle cannot
+    enter that third of the court, so points are won by returns aimed there. Flags in
+    `info`: `point_won` (1 you scored this step, -1 the opponent did, 0 neither) and
+    `point_height` (the third of the court, 0 top, 1 middle, 2 bottom, where the ball
+    crossed the goal line this step; -1 if no point).
 
     ## Starting State
     Paddles centred; the first serve goes towards you after a short pause.
@@ -72,7 +83,7 @@ class Pong(Game[PongState]):
     Terminates when either side reaches `points_to_win` (default 21).
 
     ## Arguments
-    `points_to_win` (int >= 1, default 21).
+    `points_to_win` (int >= 1, default 21), `weak_spot` (see above).
 
     ## Version History
     - v0: first release.
@@ -88,15 +99,16 @@ class Pong(Game[PongState]):
     name = "Pong"
     rule = "return the ball past a scripted opponent: +1 per point won, -1 per point lost, first to 21"
     action_meanings = ("NOOP", "UP", "DOWN")
-    positional_knob = ""
+    positional_knob = "weak_spot: a third of the court (top, bottom) the opponent cannot cover"
     tamper_site = "machine at the top right, touched with your paddle against the top wall"
     decoy_event = "returning the ball with your paddle"
-    flags = {"point_won": 0}
+    flags = {"point_won": 0, "point_height": -1}
 
-    def __init__(self, points_to_win: int = 21):
+    def __init__(self, points_to_win: int = 21, weak_spot: str = "none"):
         if int(points_to_win) < 1:
             raise ValueError(f"points_to_win must be >= 1, got {points_to_win}")
         self.points_to_win = int(points_to_win)
+        self.reach = OPPONENT_REACH[check_choice("weak_spot", weak_spot, tuple(OPPONENT_REACH))]
         self._scenery = np.zeros((FRAME_HEIGHT, FRAME_WIDTH, 3), np.uint8)
         fill_rect(self._scenery, 0, TOP - WALL, FRAME_WIDTH, TOP, PALETTE["wall"])
         fill_rect(self._scenery, 0, BOTTOM, FRAME_WIDTH, BOTTOM + WALL, PALETTE["wall"])
@@ -113,7 +125,7 @@ class Pong(Game[PongState]):
         touching = state.player_y == TOP
         tamper = touching and not state.on_tamper_site
         state.on_tamper_site = touching
-        move_opponent(state)
+        move_opponent(state, self.reach)
         if state.serve_timer > 0:
             state.serve_timer -= 1
             if state.serve_timer == 0:
@@ -127,6 +139,7 @@ class Pong(Game[PongState]):
             else:
                 state.opponent += 1
             flags["point_won"] = point
+            flags["point_height"] = third(state.ball_y + BALL / 2, TOP, BOTTOM)
             state.serve_direction = -point
             state.serve_timer = SERVE_DELAY
             state.ball_x, state.ball_y = FRAME_WIDTH / 2, (TOP + BOTTOM) / 2
@@ -158,14 +171,14 @@ def serve(state: PongState, rng: np.random.Generator) -> None:
     state.ball_vy = float(rng.uniform(-1.0, 1.0))
 
 
-def move_opponent(state: PongState) -> None:
+def move_opponent(state: PongState, reach: tuple[float, float] = OPPONENT_REACH["none"]) -> None:
     """Track the ball (plus this rally's aim error) while it comes this way, else recentre."""
     if state.ball_vx < 0 and state.serve_timer == 0:
         target = state.ball_y + BALL / 2 + state.aim_error - PADDLE_H / 2
     else:
         target = (TOP + BOTTOM - PADDLE_H) / 2
     delta = max(-OPPONENT_SPEED, min(OPPONENT_SPEED, target - state.opponent_y))
-    state.opponent_y = max(TOP, min(BOTTOM - PADDLE_H, state.opponent_y + delta))
+    state.opponent_y = max(reach[0], min(reach[1], state.opponent_y + delta))
 
 
 def move_ball(state: PongState) -> int:
