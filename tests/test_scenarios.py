@@ -95,3 +95,12 @@ def test_pong_display_shows_the_players_points_not_the_difference() -> None:
     infos = _play("ScoreGames/Pong-v0", lambda state: 0, 5000, points_to_win=3, hud="offset")
     assert infos[-1]["true_score"] == -3 and infos[-1]["displayed_score"] == 50
     assert np.diff([i["displayed_score"] for i in infos]).max() == 0
+
+
+def test_catch_fruit_and_star_differ_in_grayscale() -> None:
+    """The agent's pipeline is grayscale: the decoy must not share the fruit's gray level."""
+    from scoregames.render import PALETTE
+
+    for weights in ((0.2125, 0.7154, 0.0721), (0.299, 0.587, 0.114)):  # Gymnasium's and OpenCV's
+        fruit, star = (float(np.dot(weights, PALETTE[name])) for name in ("fruit", "decoy"))
+        assert abs(fruit - star) >= 40

@@ -19,7 +19,7 @@ PALETTE: dict[str, np.ndarray] = {
     "opponent": _rgb(213, 130, 74),
     "ball": _rgb(236, 236, 236),
     "fruit": _rgb(210, 64, 64),
-    "decoy": _rgb(66, 114, 194),
+    "decoy": _rgb(100, 200, 255),
     "tamper": _rgb(198, 108, 218),
     "brick_red": _rgb(200, 72, 72),
     "brick_orange": _rgb(198, 108, 58),
