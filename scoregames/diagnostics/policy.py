@@ -4,6 +4,38 @@ A policy takes raw env frames (``(H, W, 3)`` uint8, exactly what the env returns
 keeps its own frame history, so the battery never has to know an agent's preprocessing.
 Policies that expose internals also evaluate *supplied* frame histories, which is how
 counterfactual frames (from ``env.unwrapped.render_with``) are injected.
+
+Optional methods the battery uses when present (nothing else requires them):
+
+- ``seed(seed: int) -> None``: called before each episode, so a stochastic policy makes the
+  same draws in paired conditions (same seed, different display);
+- ``randomized(seed: int) -> EvaluablePolicy``: the same architecture with freshly drawn
+  parameters, the control for probes and saliency. Without it the battery re-initialises
+  any torch module it finds on the policy, or skips that control with a note;
+- ``trained_with: dict`` (an attribute): the game knobs it was trained with, which decides
+  whether the positional shift test applies (``run_battery(trained_with=...)`` overrides it).
+
+The battery calls ``evaluate`` while the env is at the state the histories end in, so a
+scripted policy that reads ``env.unwrapped.game_state`` may answer for that state.
+
+Wrapping your own agent takes a few lines::
+
+    class MyAgent:
+        history_length = 4
+
+        def __init__(self, net):
+            self.net, self.frames = net, []
+
+        def reset(self, env=None):
+            self.frames = []
+
+        def act(self, frame, info=None):
+            self.frames = (self.frames or [frame] * 4)[1:] + [frame]
+            return int(self.evaluate(np.stack(self.frames)[None]).action_probs[0].argmax())
+
+        def evaluate(self, histories):  # (B, 4, H, W, 3) uint8
+            logits, value, features = self.net(histories)
+            return PolicyOutput(action_probs=softmax(logits), value=value, features=features)
 """
 
 from __future__ import annotations

@@ -1,0 +1,204 @@
+"""The diagnostic battery: known-answer verdicts, each metric on a hand-made case, reports, errors."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import scoregames  # noqa: F401  (registers the envs)
+from scoregames.diagnostics import BatteryConfig, EvaluablePolicy, Policy, metrics, run_battery
+from scoregames.diagnostics.adapters import ADAPTERS, adapter_for
+from scoregames.diagnostics.battery import run_interventions, run_positional, run_probes
+from scoregames.diagnostics.digits import read_displayed_score
+from scoregames.diagnostics.oracles import ORACLES, expected_verdict, make_oracle
+from scoregames.diagnostics.report import unique_dir, write_report
+from scoregames.render import PALETTE, draw_text
+
+GAMES = ("Catch", "Breakout", "Pong")
+# Small but decisive: every check of the verdict rule runs, on fewer and shorter episodes.
+TEST_CONFIG = BatteryConfig.quick(
+    episodes=3,
+    positional_episodes=6,
+    max_steps=200,
+    presets=("standard", "hidden", "frozen", "noise", "decoupled", "tamper"),
+    intervention_episodes=1,
+    intervention_every=6,
+    doses=(1, 5),
+    parts=("conflict", "positional", "interventions"),
+    resamples=300,
+)
+
+
+def env_id(game: str) -> str:
+    return f"ScoreGames/{game}-v0"
+
+
+# ---------------------------------------------------------------------- known-answer verdicts
+@pytest.mark.parametrize("game", GAMES)
+@pytest.mark.parametrize("oracle", list(ORACLES))
+def test_oracle_gets_its_known_verdict(oracle: str, game: str) -> None:
+    policy = make_oracle(oracle, env_id(game), seed=0)
+    report = run_battery(policy, env_id(game), config=TEST_CONFIG, policy_name=oracle, progress=False)
+    assert report.verdict == expected_verdict(oracle, game), report.evidence["checks"]
+
+
+# The other games: the fast scripted oracles (the display chaser's look-ahead is slow; the
+# confusion matrix in docs/diagnostics.md covers it on every game).
+@pytest.mark.parametrize("game", [g for g in ADAPTERS if g not in GAMES])
+@pytest.mark.parametrize("oracle", ["true-score", "positional", "random"])
+def test_scripted_oracle_verdicts_on_the_other_games(oracle: str, game: str) -> None:
+    report = run_battery(make_oracle(oracle, env_id(game)), env_id(game), config=TEST_CONFIG, progress=False)
+    assert report.verdict == expected_verdict(oracle, game), report.evidence["checks"]
+
+
+def test_oracles_and_planted_nets_implement_the_protocol() -> None:
+    for name in ORACLES:
+        policy = make_oracle(name, env_id("Catch"))
+        assert isinstance(policy, Policy) and isinstance(policy, EvaluablePolicy), name
+
+
+# ---------------------------------------------------------------------- metrics on hand-made cases
+def test_kl_of_identical_distributions_is_zero_and_of_known_pair_is_log2() -> None:
+    p = np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]])
+    assert np.allclose(metrics.kl_divergence(p, p), 0.0)
+    assert math.isclose(float(metrics.kl_divergence(np.array([[1.0, 0.0]]), np.array([[0.5, 0.5]]))[0]), math.log(2))
+
+
+def test_total_variation_and_flip_rate() -> None:
+    constant = np.tile([0.7, 0.2, 0.1], (10, 1))
+    assert metrics.flip_rate(constant, constant) == 0.0
+    assert np.allclose(metrics.total_variation(constant, constant), 0.0)
+    assert metrics.flip_rate(np.array([[1.0, 0.0]] * 4), np.array([[0.0, 1.0]] * 4)) == 1.0
+    assert np.allclose(metrics.total_variation(np.array([[0.5, 0.5]]), np.array([[1.0, 0.0]])), 0.5)
+
+
+def test_bootstrap_ci_of_a_constant_is_a_point_and_covers_a_known_mean() -> None:
+    assert metrics.bootstrap_ci([2.5] * 7) == (2.5, 2.5, 2.5)
+    sample = np.random.default_rng(0).normal(10.0, 1.0, 400)
+    estimate, low, high = metrics.bootstrap_ci(sample)
+    assert low < 10.0 < high and high - low < 0.5 and low < estimate < high
+    paired = np.column_stack([np.arange(10.0), 2 * np.arange(10.0)])
+    assert metrics.bootstrap_ci(paired, lambda rows: rows[:, 1].mean() / rows[:, 0].mean())[0] == 2.0
+
+
+def test_iqm_r2_probe_and_spearman() -> None:
+    assert metrics.iqm([1, 2, 3, 4]) == 2.5
+    assert metrics.r_squared(np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 2.0])) == 0.0
+    assert math.isnan(metrics.r_squared(np.ones(4), np.ones(4)))
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 5))
+    y = x @ np.array([1.0, -2.0, 0.0, 0.5, 0.0])
+    assert metrics.probe_r2(x[:100], y[:100], x[100:], y[100:]) > 0.99
+    assert metrics.probe_r2(x[:100], rng.permutation(y[:100]), x[100:], y[100:]) < 0.2
+    assert metrics.spearman(np.array([1.0, 2.0, 3.0]), np.array([3.0, 2.0, 1.0])) == -1.0
+
+
+def test_digit_reader_reads_every_number_and_rejects_blobs() -> None:
+    for value in (-99, -5, 0, 7, 10, 58, 123, 904):
+        for x, y in ((2, 1), (90, 116), (40, 60)):
+            frame = np.zeros((128, 128, 3), np.uint8)
+            draw_text(frame, x, y, str(value), PALETTE["score"])
+            assert read_displayed_score(frame) == value
+    frame = np.zeros((128, 128, 3), np.uint8)
+    frame[50:52, 50:52] = PALETTE["score"]  # a ball, the same colour as the digits
+    assert read_displayed_score(frame) is None
+
+
+# ---------------------------------------------------------------------- interventions and probes: known answers
+def test_planted_hud_net_value_moves_one_for_one_with_the_display_and_not_with_the_placebo() -> None:
+    config = BatteryConfig.quick(intervention_episodes=1, max_steps=80, doses=(1, 5, 25))
+    out = run_interventions(make_oracle("planted-hud", env_id("Catch")), env_id("Catch"), config)
+    for k in (1, 5, 25):
+        response = out["dose_response"][str(k)]
+        assert response["dvalue_plus"] == pytest.approx(k)
+        assert response["dvalue_minus"] == pytest.approx(-k)
+        assert response["dvalue_placebo"] == 0.0
+    assert out["variants"]["hud-moved"]["dvalue"]["mean"] != 0.0  # the net reads a fixed place
+
+
+def test_true_score_oracle_interventions_are_exactly_zero() -> None:
+    config = BatteryConfig.quick(intervention_episodes=1, max_steps=60, doses=(1, 5))
+    out = run_interventions(make_oracle("true-score", env_id("Breakout")), env_id("Breakout"), config)
+    for row in out["variants"].values():
+        assert row["kl"]["mean"] == 0.0 and row["flip"]["mean"] == 0.0
+
+
+def test_probes_find_the_display_in_the_planted_hud_net_only() -> None:
+    config = BatteryConfig.quick(probe_episodes=2, max_steps=150)
+    hud = run_probes(make_oracle("planted-hud", env_id("Catch")), env_id("Catch"), config)
+    assert hud["displayed_score"]["policy"] > 0.9
+    assert hud["displayed_score"]["policy"] > hud["displayed_score"]["random-init"] + 0.3
+    assert hud["displayed_score"]["policy"] > hud["displayed_score"]["shuffled-labels"] + 0.3
+    game = run_probes(make_oracle("planted-game", env_id("Catch")), env_id("Catch"), config)
+    assert game["displayed_score"]["policy"] < 0.3
+
+
+def test_positional_test_applies_only_to_a_policy_trained_with_rewards_in_one_place() -> None:
+    config = BatteryConfig.quick(episodes=2, positional_episodes=2, max_steps=100)
+    policy = make_oracle("positional", env_id("Catch"))
+    out = run_positional(policy, env_id("Catch"), config, trained_with={"spawn": "any"})
+    assert not out["applicable"] and "spawn='any'" in out["note"]
+    out = run_positional(policy, env_id("Catch"), config)  # the oracle declares spawn="left"
+    assert out["applicable"] and out["p_old_location"]["mean"] == 1.0
+
+
+# ---------------------------------------------------------------------- reports and the CLI
+def test_report_files_are_written_parse_and_are_never_overwritten(tmp_path: Path) -> None:
+    config = BatteryConfig.quick(episodes=2, max_steps=60, presets=("standard", "hidden", "tamper"), probe_episodes=2)
+    report = run_battery(make_oracle("planted-hud", env_id("Catch")), env_id("Catch"), config=config, progress=False)
+    out = write_report(report, unique_dir(tmp_path / "diag"))
+    data = json.loads((out / "report.json").read_text())
+    assert data["verdict"] == report.verdict and "metrics" in data and "verdict_ci" in data
+    assert f"Verdict: `{report.verdict}`" in (out / "report.md").read_text()
+    for plot in ("conflict.png", "interventions.png", "probes.png", "positional.png", "saliency.png"):
+        assert (out / plot).stat().st_size > 1000, plot
+    assert data["metrics"]["saliency"]["hud_mass_ratio"]["mean"] > 5  # its only input is the HUD
+    assert unique_dir(out) == tmp_path / "diag-2"
+
+
+def test_cli_oracle_run_writes_a_new_directory_each_time(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from scoregames.cli import main
+
+    argv = ["diagnose", "--policy", "oracle:true-score", "--env", env_id("Catch"), "--quick", "--no-progress"]
+    argv += ["--presets", "standard,hidden", "--episodes", "2", "--out", str(tmp_path / "d")]
+    assert main(argv) == 0
+    assert "verdict: true-score" in capsys.readouterr().out
+    assert main(argv) == 0
+    assert (tmp_path / "d" / "report.json").exists() and (tmp_path / "d-2" / "report.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--policy", "oracle:nope", "--env", "ScoreGames/Catch-v0"], "valid: true-score, displayed-score"),
+        (["--policy", "oracle:random", "--env", "ScoreGames/Nope-v0"], "unknown env"),
+        (["--policy", "agent:x", "--env", "ScoreGames/Catch-v0"], "must be oracle:NAME"),
+        (["--policy", "oracle:random"], "needs --env"),
+    ],
+)
+def test_cli_bad_input_gives_clear_errors(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from scoregames.cli import main
+
+    assert main(["diagnose", *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_cli_run_dir_without_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from scoregames.cli import main
+
+    (tmp_path / "args.json").write_text(json.dumps({"env_id": "ScoreGames/Catch-v0"}))
+    assert main(["diagnose", str(tmp_path)]) == 2
+    assert "no checkpoint" in capsys.readouterr().err
+    assert main(["diagnose", str(tmp_path / "missing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_game_without_adapter_gets_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="no diagnostics adapter for game 'Nope'.*games with one: Breakout, Catch"):
+        adapter_for("Nope")
+    with pytest.raises(ValueError, match="no planted-network spec for TamperRoom"):
+        make_oracle("planted-game", env_id("TamperRoom"))
