@@ -70,16 +70,7 @@ def local_workers(cells: Sequence[CellSpec], gpus: Sequence[str], requested: int
 def failed_record(spec: CellSpec, error: BaseException) -> dict[str, Any]:
     """A record for a cell whose worker itself broke (not the train/diagnose commands)."""
     return {
-        "schema": 1,
-        "cell_id": spec.cell_id,
-        "game": spec.game,
-        "env_id": spec.env_id,
-        "condition": spec.condition,
-        "hud": spec.hud,
-        "reward_source": spec.reward_source,
-        "seed": spec.seed,
-        "spec": spec.to_dict(),
-        "fingerprint": spec.fingerprint(),
+        **cell.record_header(spec),
         "status": "failed",
         "error": f"worker error: {type(error).__name__}: {error}",
         "timing": {"finished": time.time()},

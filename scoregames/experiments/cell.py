@@ -166,6 +166,22 @@ def _child_env(spec: CellSpec, use_gpu: bool) -> dict[str, str]:
     return env
 
 
+def record_header(spec: CellSpec) -> dict[str, Any]:
+    """The fields every cell record starts with, finished or failed."""
+    return {
+        "schema": RESULT_SCHEMA,
+        "cell_id": spec.cell_id,
+        "game": spec.game,
+        "env_id": spec.env_id,
+        "condition": spec.condition,
+        "hud": spec.hud,
+        "reward_source": spec.reward_source,
+        "seed": spec.seed,
+        "spec": spec.to_dict(),
+        "fingerprint": spec.fingerprint(),
+    }
+
+
 def run_cell(
     spec: CellSpec,
     results_dir: str | Path,
@@ -192,16 +208,7 @@ def run_cell(
     timeout = None if spec.timeout_minutes is None else spec.timeout_minutes * 60
     started = time.time()
     record: dict[str, Any] = {
-        "schema": RESULT_SCHEMA,
-        "cell_id": spec.cell_id,
-        "game": spec.game,
-        "env_id": spec.env_id,
-        "condition": spec.condition,
-        "hud": spec.hud,
-        "reward_source": spec.reward_source,
-        "seed": spec.seed,
-        "spec": spec.to_dict(),
-        "fingerprint": spec.fingerprint(),
+        **record_header(spec),
         "paths": {
             "run_dir": str(run_dir.relative_to(results_dir)),
             "diagnosis_dir": str(diagnosis_dir.relative_to(results_dir)),
