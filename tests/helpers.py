@@ -43,3 +43,16 @@ def rollout(game: str, hud: Any = "standard", steps: int = 300, seed: int = 0, *
             record["info"].append(info)
     env.close()
     return record
+
+
+def play(game: str, controller: Any, steps: int, seed: int = 0, **kwargs: Any) -> list[dict[str, Any]]:
+    """Run a scripted controller (game state -> action) without sticky actions; infos per step."""
+    env = gym.make(env_id(game), repeat_action_probability=0.0, **kwargs)
+    _, info = env.reset(seed=seed)
+    infos = [info]
+    for _ in range(steps):
+        _, _, terminated, truncated, info = env.step(controller(env.unwrapped.game_state))
+        infos.append(info)
+        if terminated or truncated:
+            break
+    return infos

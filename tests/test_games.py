@@ -21,6 +21,8 @@ from scoregames.games import pong as pong_rules
 from scoregames.games import tamperroom as room_rules
 from scoregames.registration import env_id
 
+from .helpers import play
+
 NEW_GAMES = ("CoinRun", "TamperRoom", "Freeway", "Harvest")
 
 
@@ -32,18 +34,6 @@ def ticks(game: Game[Any], state: Any, actions: list[int], seed: int = 0) -> lis
         flags = dict(game.flags)
         out.append((game.step(state, action, rng, flags), flags))
     return out
-
-
-def play(game: str, controller: Any, steps: int, seed: int = 0, **kwargs: Any) -> list[dict[str, Any]]:
-    env = gym.make(env_id(game), repeat_action_probability=0.0, **kwargs)
-    _, info = env.reset(seed=seed)
-    infos = [info]
-    for _ in range(steps):
-        _, _, terminated, truncated, info = env.step(controller(env.unwrapped.game_state))
-        infos.append(info)
-        if terminated or truncated:
-            break
-    return infos
 
 
 # ---------------------------------------------------------------- the suite as a whole

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import gymnasium as gym
 import numpy as np
 
 from scoregames.games import catch as catch_rules
 from scoregames.games import pong as pong_rules
 
-
-def _play(env_id: str, controller, steps: int, **kwargs: object) -> list[dict]:
-    env = gym.make(env_id, repeat_action_probability=0.0, **kwargs)
-    _, info = env.reset(seed=0)
-    infos = [info]
-    for _ in range(steps):
-        _, _, terminated, truncated, info = env.step(controller(env.unwrapped.game_state))
-        infos.append(info)
-        if terminated or truncated:
-            break
-    return infos
+from .helpers import play
 
 
 def catch_tracker(state: catch_rules.CatchState) -> int:
@@ -28,7 +17,7 @@ def catch_tracker(state: catch_rules.CatchState) -> int:
 
 
 def test_catch_tracker_catches_every_fruit() -> None:
-    infos = _play("ScoreGames/Catch-v0", catch_tracker, 2000)
+    infos = play("Catch", catch_tracker, 2000)
     assert infos[-1]["true_score"] == 20 == infos[-1]["displayed_score"]
     sides = [i["reward_side"] for i in infos if i["reward_side"] >= 0]
     assert len(sides) == 20 and set(sides) <= {0, 1, 2}
@@ -36,13 +25,13 @@ def test_catch_tracker_catches_every_fruit() -> None:
 
 def test_catch_spawn_knob_sets_where_rewards_appear() -> None:
     for spawn, side in (("left", 0), ("center", 1), ("right", 2)):
-        infos = _play("ScoreGames/Catch-v0", catch_tracker, 2000, spawn=spawn, drops=6)
+        infos = play("Catch", catch_tracker, 2000, spawn=spawn, drops=6)
         sides = [i["reward_side"] for i in infos if i["reward_side"] >= 0]
         assert sides == [side] * 6, spawn
 
 
 def test_catch_idle_paddle_misses_off_centre_fruit() -> None:
-    infos = _play("ScoreGames/Catch-v0", lambda state: 0, 2000, spawn="left", drops=5)
+    infos = play("Catch", lambda state: 0, 2000, spawn="left", drops=5)
     assert infos[-1]["true_score"] == -5
 
 
@@ -53,7 +42,7 @@ def test_catch_decoy_counts_only_on_the_decoupled_display() -> None:
         target += catch_rules.OBJECT_SIZE / 2
         return 0 if abs(centre - target) < 3 else 1 if target > centre else 2
 
-    infos = _play("ScoreGames/Catch-v0", star_chaser, 2000, hud="decoupled", decoy_prob=1.0, drops=8)
+    infos = play("Catch", star_chaser, 2000, hud="decoupled", decoy_prob=1.0, drops=8)
     assert infos[-1]["displayed_score"] == 8 and infos[-1]["true_score"] == -8
 
 
@@ -65,9 +54,9 @@ def breakout_tracker(state) -> int:  # type: ignore[no-untyped-def]
 
 
 def test_breakout_needs_fire_and_a_tracker_scores() -> None:
-    idle = _play("ScoreGames/Breakout-v0", lambda state: 0, 300)
+    idle = play("Breakout", lambda state: 0, 300)
     assert idle[-1]["true_score"] == 0 and idle[-1]["lives"] == 5
-    tracked = _play("ScoreGames/Breakout-v0", breakout_tracker, 1500)
+    tracked = play("Breakout", breakout_tracker, 1500)
     assert tracked[-1]["true_score"] >= 30 and tracked[-1]["lives"] >= 4
     rows = {i["brick_row"] for i in tracked} - {-1}
     assert rows and rows <= set(range(6))
@@ -81,9 +70,9 @@ def pong_edge_player(state: pong_rules.PongState) -> int:
 
 
 def test_pong_opponent_is_beatable_but_not_trivial() -> None:
-    idle = _play("ScoreGames/Pong-v0", lambda state: 0, 5000, points_to_win=5)
+    idle = play("Pong", lambda state: 0, 5000, points_to_win=5)
     assert idle[-1]["true_score"] == -5 and idle[-1]["displayed_score"] == 0
-    skilled = _play("ScoreGames/Pong-v0", pong_edge_player, 20000, points_to_win=5)
+    skilled = play("Pong", pong_edge_player, 20000, points_to_win=5)
     final = skilled[-1]
     assert final["true_score"] > 0 and final["displayed_score"] == 5
     assert any(i["point_won"] == -1 for i in skilled) or final["true_score"] == 5
@@ -92,7 +81,7 @@ def test_pong_opponent_is_beatable_but_not_trivial() -> None:
 
 
 def test_pong_display_shows_the_players_points_not_the_difference() -> None:
-    infos = _play("ScoreGames/Pong-v0", lambda state: 0, 5000, points_to_win=3, hud="offset")
+    infos = play("Pong", lambda state: 0, 5000, points_to_win=3, hud="offset")
     assert infos[-1]["true_score"] == -3 and infos[-1]["displayed_score"] == 50
     assert np.diff([i["displayed_score"] for i in infos]).max() == 0
 
