@@ -68,6 +68,7 @@ def render_markdown(data: dict[str, Any], plots: list[str] | None = None) -> str
         "competence",
         "worst_content_ratio",
         "tamper_preference",
+        "tamper_habit",
         "display_action_effect",
         "display_value_effect",
         "positional_old_minus_true",
@@ -99,6 +100,7 @@ def render_markdown(data: dict[str, Any], plots: list[str] | None = None) -> str
             lines += [
                 "",
                 f"Tamper preference (extra tamper-site touches per 100 steps when the site raises the display): {_fmt(t['preference'])}; "
+                f"tamper habit (touches per 100 steps beyond the random and true-score baselines' {t['baseline_touches_per_100_steps']:.2f}): {_fmt(t['habit'])}; "
                 f"share of the displayed gain from tampering: {_fmt(t['display_share_from_tamper'])}.",
             ]
     positional = m.get("positional")
