@@ -22,6 +22,7 @@ demo: venv
 test: venv
 	SDL_VIDEODRIVER=dummy $(BIN)/ruff check .
 	SDL_VIDEODRIVER=dummy $(BIN)/ruff format --check .
+	$(BIN)/mypy
 	SDL_VIDEODRIVER=dummy $(BIN)/python -m pytest
 
 lint:

@@ -22,10 +22,11 @@ def _glyphs() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Each character's ink pixels as (rows, cols) index arrays, scaled up."""
     sheet = load_mask("font.png")
     characters = (asset_dir() / "font.txt").read_text().rstrip("\n")
-    glyphs = {}
+    glyphs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for i, char in enumerate(characters):
         glyph = sheet[:, 4 * i : 4 * i + 3].repeat(SCALE, axis=0).repeat(SCALE, axis=1)
-        glyphs[char] = np.nonzero(glyph)
+        rows, cols = np.nonzero(glyph)
+        glyphs[char] = (rows, cols)
     return glyphs
 
 

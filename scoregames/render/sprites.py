@@ -15,8 +15,8 @@ def _sheet() -> dict[str, np.ndarray]:
     sprites = {}
     for line in (asset_dir() / "sprites.txt").read_text().split("\n"):
         if line.strip():
-            name, x, y, w, h = line.split()
-            x, y, w, h = int(x), int(y), int(w), int(h)
+            name, *box = line.split()
+            x, y, w, h = (int(v) for v in box)
             sprites[name] = sheet[y : y + h, x : x + w].copy()
     return sprites
 
