@@ -86,7 +86,6 @@ def test_check_env_passes(env_id: str, preset: str) -> None:
 def test_displayed_rewards_sum_to_display_change(game: str, preset: str) -> None:
     """Invariant 5: with reward_source='displayed', sum of rewards = last display - first."""
     run = rollout(game, preset, 400, reward_source="displayed", max_num_frames_per_episode=100_000)
-    assert not any(run["terminated"][:-1]) or True
     first_display = run["info"][0]["displayed_score"]
     total, episode_start = 0.0, first_display
     infos = run["info"][1:]

@@ -1,0 +1,533 @@
+# CleanRL-style DQN (dqn_atari.py) for scoregames and any Gymnasium pixel env, Gymnasium 1.x.
+# Docs: README "## Agents". Single file on purpose: read it top to bottom.
+"""DQN from pixels on ``ScoreGames/<Game>-v0`` (or e.g. ``ALE/Breakout-v5`` with the same network).
+
+Usage::
+
+    python agents/dqn.py --env-id ScoreGames/Catch-v0
+    python agents/dqn.py --resume runs/<run_name>        # continue a killed run
+
+The replay buffer stores each 84x84 frame once (not 8 copies inside obs/next_obs stacks): 1M
+transitions take ~7.1 GB. A resumed run restores network, target, optimizer, counters and RNG but
+not the buffer (too large to checkpoint every N updates): it refills for `learning_starts` steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import random
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import torch
+import torch.nn.functional as F
+import torch.optim as optim
+import tyro
+from torch.utils.tensorboard import SummaryWriter
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+import scoregames  # noqa: E402,F401  (registers ScoreGames/* ids)
+
+try:  # ALE ids (ALE/Breakout-v5) for side-by-side runs, when ale-py is installed
+    import ale_py
+
+    gym.register_envs(ale_py)
+except ImportError:
+    pass
+from scoregames.policies import (  # noqa: E402
+    CHECKPOINT_NAME,
+    build_network,
+    load_network,
+    load_policy,
+    preprocess_frames,
+    read_checkpoint,
+    save_checkpoint,
+)
+
+__all__ = ["Args", "FrameReplayBuffer", "load_policy"]
+
+
+@dataclass
+class Args:
+    exp_name: str = os.path.basename(__file__)[: -len(".py")]
+    """the name of this experiment"""
+    seed: int = 1
+    """seed of the experiment"""
+    torch_deterministic: bool = True
+    """if toggled, `torch.backends.cudnn.deterministic=True`"""
+    cuda: bool = True
+    """if toggled, cuda will be enabled by default (ignored when no GPU is present)"""
+    torch_threads: int = 0
+    """CPU threads for torch (0: min(2, cores) -- more only adds contention on small machines)"""
+    capture_video: bool = False
+    """whether to capture videos of the agent performances (`videos/{run_name}`)"""
+    eval_episodes: int = 0
+    """episodes to play at the end with the saved policy (via `load_policy`), logged as eval/*"""
+    run_dir: str | None = None
+    """explicit run directory (default: runs/{run_name}); never overwritten"""
+    resume: str | None = None
+    """continue the run in this directory from its checkpoint (its args.json wins, except budget/device)"""
+    checkpoint_every: int = 2500
+    """write checkpoint.pt every this many updates (gradient steps) and always at the end"""
+    stop_after_updates: int = 0
+    """debug: checkpoint and exit (without summary) after this many updates in this process; 0: off"""
+
+    # Algorithm specific arguments
+    env_id: str = "ScoreGames/Catch-v0"
+    """the id of the environment (ScoreGames/<Game>-v0, or any pixel env such as ALE/Breakout-v5)"""
+    hud: str = "standard"
+    """HUD preset of a ScoreGames env (standard, hidden, moved, tamper, ...)"""
+    reward_source: str = "true"
+    """what the agent is trained on: `true` (game reward) or `displayed` (change of the on-screen score)"""
+    total_timesteps: int = 10_000_000
+    """total timesteps of the experiments"""
+    learning_rate: float = 1e-4
+    """the learning rate of the optimizer"""
+    num_envs: int = 1
+    """the number of parallel game environments"""
+    buffer_size: int = 1_000_000
+    """the replay memory buffer size (transitions)"""
+    gamma: float = 0.99
+    """the discount factor gamma"""
+    tau: float = 1.0
+    """the target network update rate"""
+    target_network_frequency: int = 1000
+    """the timesteps it takes to update the target network"""
+    batch_size: int = 32
+    """the batch size of sample from the reply memory"""
+    start_e: float = 1
+    """the starting epsilon for exploration"""
+    end_e: float = 0.01
+    """the ending epsilon for exploration"""
+    exploration_fraction: float = 0.10
+    """the fraction of `total-timesteps` it takes from start-e to go end-e"""
+    learning_starts: int = 80000
+    """timestep to start learning"""
+    train_frequency: int = 4
+    """the frequency of training"""
+    clip_rewards: bool = True
+    """train on sign(reward), as CleanRL's ClipRewardEnv (logged returns stay unclipped)"""
+
+
+def is_scoregames(env_id: str) -> bool:
+    return "scoregames" in str(gym.spec(env_id).entry_point)
+
+
+def make_env(env_id: str, idx: int, capture_video: bool, run_name: str, hud: str, reward_source: str):
+    """A thunk for one env: ScoreGames -> gray 84x84 + stack 4; others -> CleanRL's Atari stack."""
+
+    def thunk():
+        render_mode = "rgb_array" if capture_video and idx == 0 else None
+        if is_scoregames(env_id):
+            env = gym.make(env_id, hud=hud, reward_source=reward_source, render_mode=render_mode)
+        else:
+            env = gym.make(env_id, render_mode=render_mode)
+        if capture_video and idx == 0:
+            env = gym.wrappers.RecordVideo(env, f"videos/{run_name}")
+        env = gym.wrappers.RecordEpisodeStatistics(env)
+        if is_scoregames(env_id):
+            space = gym.spaces.Box(0, 255, (84, 84), np.uint8)
+            env = gym.wrappers.TransformObservation(env, preprocess_frames, space)
+        else:  # CleanRL's stack (the v5 env already skips 4 frames with sticky actions)
+            from stable_baselines3.common.atari_wrappers import EpisodicLifeEnv, FireResetEnv, NoopResetEnv
+
+            env = NoopResetEnv(env, noop_max=30)
+            env = EpisodicLifeEnv(env)
+            if "FIRE" in env.unwrapped.get_action_meanings():
+                env = FireResetEnv(env)
+            env = gym.wrappers.ResizeObservation(env, (84, 84))
+            env = gym.wrappers.GrayscaleObservation(env)
+        env = gym.wrappers.FrameStackObservation(env, 4)
+        env.action_space.seed(idx)
+        return env
+
+    return thunk
+
+
+def make_vector_env(args: Args, run_name: str) -> gym.vector.VectorEnv:
+    """Our native vector env when registered (and no video), else a SyncVectorEnv of thunks."""
+    spec = gym.spec(args.env_id)
+    if is_scoregames(args.env_id) and spec.vector_entry_point is not None and not args.capture_video:
+        return gym.make_vec(
+            args.env_id,
+            num_envs=args.num_envs,
+            hud=args.hud,
+            reward_source=args.reward_source,
+            autoreset_mode=gym.vector.AutoresetMode.SAME_STEP,
+            preprocess=True,
+            frame_stack=4,
+            image_size=84,
+        )
+    thunks = [
+        make_env(args.env_id, i, args.capture_video, run_name, args.hud, args.reward_source)
+        for i in range(args.num_envs)
+    ]
+    return gym.vector.SyncVectorEnv(thunks, autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+
+
+class FrameReplayBuffer:
+    """Replay memory holding each frame once, one circular track per env.
+
+    A slot holds the newest frame of an observation, the action taken from it, the reward and
+    whether it ended the episode. The stack of slot ``t`` is frames ``t-3..t``, padded with the
+    episode's first frame (as ``FrameStackObservation`` pads); its next observation is slot ``t+1``.
+    An episode end writes two slots: the final frame (no transition out of it) and the reset frame.
+    """
+
+    def __init__(self, capacity: int, num_envs: int, frame_shape=(84, 84), stack: int = 4):
+        self.per_env = max(capacity // num_envs, stack + 2)
+        self.num_envs, self.stack = num_envs, stack
+        self.frames = np.zeros((num_envs, self.per_env, *frame_shape), np.uint8)
+        self.actions = np.zeros((num_envs, self.per_env), np.int64)
+        self.rewards = np.zeros((num_envs, self.per_env), np.float32)
+        self.terminated = np.zeros((num_envs, self.per_env), np.bool_)
+        self.valid = np.zeros((num_envs, self.per_env), np.bool_)  # transition t -> t+1 is stored
+        self.first = np.zeros((num_envs, self.per_env), np.bool_)  # episode starts at t
+        self.pos = np.zeros(num_envs, np.int64)  # next slot to write
+        self.cur = np.full(num_envs, -1, np.int64)  # slot of each env's current observation
+        self.size = 0
+
+    def _write(self, env: int, frame: np.ndarray, first: bool) -> int:
+        slot = self.pos[env]
+        self.frames[env, slot] = frame
+        self.first[env, slot] = first
+        self.valid[env, slot] = False
+        self.pos[env] = (slot + 1) % self.per_env
+        self.size = min(self.size + 1, self.per_env * self.num_envs)
+        return int(slot)
+
+    def start(self, observations: np.ndarray, envs: np.ndarray | None = None) -> None:
+        """Episode starts: ``observations`` (N, 4, 84, 84); only the newest frame is kept."""
+        for e in range(self.num_envs) if envs is None else envs:
+            self.cur[e] = self._write(e, observations[e, -1], True)
+
+    def add(self, actions, rewards, terminated, next_observations, final_observations, done) -> None:
+        """One vector step. ``final_observations[e]`` is used where ``done[e]``; the next (reset)
+        observation then starts a new episode."""
+        for e in range(self.num_envs):
+            slot = self.cur[e]
+            self.actions[e, slot], self.rewards[e, slot] = actions[e], rewards[e]
+            self.terminated[e, slot] = terminated[e]
+            last = final_observations[e] if done[e] else next_observations[e]
+            self._write(e, last[-1], False)
+            self.valid[e, slot] = True
+            if done[e]:
+                self.cur[e] = self._write(e, next_observations[e, -1], True)
+            else:
+                self.cur[e] = (slot + 1) % self.per_env
+
+    def _stacks(self, env: np.ndarray, slot: np.ndarray) -> np.ndarray:
+        idx = (slot[:, None] + np.arange(-self.stack + 1, 1)[None]) % self.per_env
+        for j in range(self.stack - 2, -1, -1):  # stop at the episode's first frame
+            idx[:, j] = np.where(self.first[env, idx[:, j + 1]], idx[:, j + 1], idx[:, j])
+        return self.frames[env[:, None], idx]
+
+    def sample(self, batch_size: int, rng: np.random.Generator):
+        env = rng.integers(0, self.num_envs, batch_size * 4)
+        slot = rng.integers(0, self.per_env, batch_size * 4)
+        # transition stored, and its 3 older frames not yet overwritten by the write head
+        age_ok = (slot - self.pos[env]) % self.per_env >= self.stack - 1
+        keep = np.flatnonzero(self.valid[env, slot] & age_ok)
+        while len(keep) < batch_size:  # rare: tiny or fresh buffers
+            more_env = rng.integers(0, self.num_envs, batch_size * 4)
+            more_slot = rng.integers(0, self.per_env, batch_size * 4)
+            env, slot = np.concatenate([env, more_env]), np.concatenate([slot, more_slot])
+            age_ok = (slot - self.pos[env]) % self.per_env >= self.stack - 1
+            keep = np.flatnonzero(self.valid[env, slot] & age_ok)
+        env, slot = env[keep[:batch_size]], slot[keep[:batch_size]]
+        next_slot = (slot + 1) % self.per_env
+        return (
+            self._stacks(env, slot),
+            self.actions[env, slot],
+            self.rewards[env, slot],
+            self._stacks(env, next_slot),
+            self.terminated[env, slot],
+        )
+
+
+def linear_schedule(start_e: float, end_e: float, duration: int, t: int):
+    slope = (end_e - start_e) / duration
+    return max(slope * t + start_e, end_e)
+
+
+def rng_state() -> dict:
+    return {
+        "python": list(random.getstate()[1]),
+        "numpy": np.random.get_state(legacy=False)["state"]["key"].tolist()
+        + [int(np.random.get_state(legacy=False)["state"]["pos"])],
+        "torch": torch.get_rng_state(),
+    }
+
+
+def set_rng_state(state: dict) -> None:
+    random.setstate((3, tuple(state["python"]), None))
+    numpy_state = np.random.get_state(legacy=False)
+    numpy_state["state"] = {"key": np.array(state["numpy"][:-1], np.uint32), "pos": int(state["numpy"][-1])}
+    np.random.set_state(numpy_state)
+    torch.set_rng_state(state["torch"])
+
+
+def prepare_run(args: Args) -> tuple[Args, Path, dict | None]:
+    """Resolve the run directory; on --resume, restore the saved args and checkpoint."""
+    if args.resume:
+        run_dir = Path(args.resume)
+        checkpoint = read_checkpoint(run_dir)
+        if checkpoint["algo"] != "dqn":
+            raise ValueError(f"mismatched checkpoint {run_dir}: expected algo 'dqn', got {checkpoint['algo']!r}")
+        saved = json.loads((run_dir / "args.json").read_text())
+        keep = {"cuda", "torch_threads", "stop_after_updates", "checkpoint_every", "resume", "eval_episodes"}
+        if args.total_timesteps != Args.total_timesteps:
+            keep.add("total_timesteps")
+        fields = {f.name for f in dataclasses.fields(Args)}
+        merged = {k: (getattr(args, k) if k in keep else v) for k, v in saved.items() if k in fields}
+        return Args(**merged), run_dir, checkpoint
+    run_name = f"{args.env_id}__{args.exp_name}__{args.seed}__{int(time.time())}".replace("/", "").replace(":", "")
+    run_dir = Path(args.run_dir) if args.run_dir else Path("runs") / run_name
+    if run_dir.exists() and any(run_dir.iterdir()):
+        raise FileExistsError(f"run directory {run_dir} exists; refusing to overwrite (use --resume {run_dir})")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    args.run_dir = str(run_dir)
+    return args, run_dir, None
+
+
+if __name__ == "__main__":
+    args, run_dir, checkpoint = prepare_run(tyro.cli(Args))
+    run_name = run_dir.name
+    if checkpoint is None:
+        (run_dir / "args.json").write_text(json.dumps(dataclasses.asdict(args), indent=2))
+    writer = SummaryWriter(str(run_dir))
+    if checkpoint is None:
+        writer.add_text(
+            "hyperparameters",
+            "|param|value|\n|-|-|\n" + "\n".join([f"|{key}|{value}|" for key, value in vars(args).items()]),
+        )
+
+    # TRY NOT TO MODIFY: seeding
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    torch.backends.cudnn.deterministic = args.torch_deterministic
+    torch.set_num_threads(args.torch_threads or min(2, os.cpu_count() or 1))
+    device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
+
+    # env setup
+    envs = make_vector_env(args, run_name)
+    assert isinstance(envs.single_action_space, gym.spaces.Discrete), "only discrete action space is supported"
+    ours = is_scoregames(args.env_id)
+    n_actions = int(envs.single_action_space.n)
+
+    q_network = build_network("dqn", n_actions).to(device)
+    optimizer = optim.Adam(q_network.parameters(), lr=args.learning_rate)
+    target_network = build_network("dqn", n_actions).to(device)
+    target_network.load_state_dict(q_network.state_dict())
+    global_step, update, wall_before, learning_starts = 0, 0, 0.0, args.learning_starts
+    if checkpoint is not None:
+        q_network = load_network(checkpoint, str(run_dir)).to(device)
+        optimizer = optim.Adam(q_network.parameters(), lr=args.learning_rate)
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        target_network.load_state_dict(checkpoint["target"])
+        global_step, update = int(checkpoint["global_step"]), int(checkpoint["update"])
+        wall_before = float(checkpoint.get("wall_seconds", 0.0))
+        set_rng_state(checkpoint["rng"])
+        learning_starts = global_step + min(args.learning_starts, args.buffer_size)  # refill the buffer first
+        print(f"resumed {run_dir} at update {update}, global_step {global_step}", flush=True)
+
+    rb = FrameReplayBuffer(args.buffer_size, args.num_envs, envs.single_observation_space.shape[1:])
+    sample_rng = np.random.default_rng(args.seed + global_step)
+    stop_requested = False
+
+    def request_stop(signum, frame):  # SIGTERM/SIGINT: checkpoint and exit at the next step
+        global stop_requested
+        stop_requested = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+
+    def write_checkpoint() -> None:
+        save_checkpoint(
+            run_dir / CHECKPOINT_NAME,
+            {
+                "algo": "dqn",
+                "env_id": args.env_id,
+                "hud": args.hud,
+                "reward_source": args.reward_source,
+                "n_actions": n_actions,
+                "obs_shape": list(envs.single_observation_space.shape),
+                "preprocess": "gym-gray-area84" if ours else "ale-resize-gray84",
+                "model": q_network.state_dict(),
+                "target": target_network.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "global_step": global_step,
+                "update": update,
+                "wall_seconds": wall_before + time.time() - start_time,
+                "rng": rng_state(),
+                "recent_episodes": recent[-100:],  # so a resumed run's summary covers earlier episodes
+            },
+        )
+
+    start_time = time.time()
+    start_step, updates_done = global_step, 0
+    displayed_return = np.zeros(args.num_envs)
+    episode_length = np.zeros(args.num_envs, np.int64)
+    recent: list[dict] = list(checkpoint.get("recent_episodes", [])) if checkpoint else []
+    last_print = time.time()
+
+    # TRY NOT TO MODIFY: start the game
+    obs, _ = envs.reset(seed=args.seed + 100_003 * update)
+    rb.start(obs)
+    stopping = False
+    while global_step < args.total_timesteps and not stopping:
+        # ALGO LOGIC: put action logic here
+        epsilon = linear_schedule(
+            args.start_e, args.end_e, int(args.exploration_fraction * args.total_timesteps), global_step
+        )
+        if random.random() < epsilon:
+            actions = np.array([envs.single_action_space.sample() for _ in range(envs.num_envs)])
+        else:
+            with torch.no_grad():
+                q_values = q_network(torch.as_tensor(obs, device=device))
+            actions = torch.argmax(q_values, dim=1).cpu().numpy()
+
+        # TRY NOT TO MODIFY: execute the game and log data.
+        next_obs, rewards, terminations, truncations, infos = envs.step(actions)
+        global_step += args.num_envs
+        done = np.logical_or(terminations, truncations)
+        episode_length += 1
+        if ours:
+            displayed_return += np.where(
+                done, infos.get("final_info", {}).get("displayed_reward", 0), infos["displayed_reward"]
+            )
+        if done.any():
+            final = infos["final_info"]
+            for i in np.flatnonzero(done):
+                if ours:
+                    record = {
+                        "return": float(final["true_score"][i]),
+                        "displayed_return": float(displayed_return[i]),
+                        "tamper_count": int(final["tamper_count"][i]),
+                        "length": int(episode_length[i]),
+                    }
+                elif "episode" in final and final["_episode"][i]:  # ALE: only at real game over
+                    record = {"return": float(final["episode"]["r"][i]), "length": int(final["episode"]["l"][i])}
+                else:
+                    continue
+                recent.append(record)
+                writer.add_scalar("charts/episodic_return", record["return"], global_step)
+                writer.add_scalar("charts/episodic_length", record["length"], global_step)
+                writer.add_scalar("charts/epsilon", epsilon, global_step)
+                if ours:
+                    writer.add_scalar("charts/episodic_displayed_return", record["displayed_return"], global_step)
+                    writer.add_scalar("charts/tamper_count", record["tamper_count"], global_step)
+            displayed_return[done] = 0
+            episode_length[done] = 0
+
+        # TRY NOT TO MODIFY: save data to reply buffer; SAME_STEP: the true last frame is final_obs
+        train_rewards = np.sign(rewards) if args.clip_rewards else rewards
+        final_obs = np.stack([infos["final_obs"][i] if done[i] else next_obs[i] for i in range(envs.num_envs)])
+        rb.add(actions, train_rewards, terminations, next_obs, final_obs, done)
+        obs = next_obs
+
+        # ALGO LOGIC: training.
+        if global_step > learning_starts and global_step % args.train_frequency < args.num_envs:
+            data_obs, data_actions, data_rewards, data_next_obs, data_dones = rb.sample(args.batch_size, sample_rng)
+            data_obs = torch.as_tensor(data_obs, device=device)
+            data_next_obs = torch.as_tensor(data_next_obs, device=device)
+            with torch.no_grad():
+                target_max, _ = target_network(data_next_obs).max(dim=1)
+                td_target = torch.as_tensor(data_rewards, device=device) + args.gamma * target_max * (
+                    1 - torch.as_tensor(data_dones, dtype=torch.float32, device=device)
+                )
+            old_val = q_network(data_obs).gather(1, torch.as_tensor(data_actions, device=device)[:, None]).squeeze()
+            loss = F.mse_loss(td_target, old_val)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            update += 1
+            updates_done += 1
+
+            if update % 100 == 0:
+                sps = int((global_step - start_step) / (time.time() - start_time))
+                writer.add_scalar("losses/td_loss", loss.item(), global_step)
+                writer.add_scalar("losses/q_values", old_val.mean().item(), global_step)
+                writer.add_scalar("charts/SPS", sps, global_step)
+
+            if update % args.checkpoint_every == 0:
+                write_checkpoint()
+            if args.stop_after_updates and updates_done >= args.stop_after_updates:
+                stopping = True
+
+        # update target network
+        if global_step % args.target_network_frequency < args.num_envs:
+            for target_param, param in zip(target_network.parameters(), q_network.parameters()):
+                target_param.data.copy_(args.tau * param.data + (1.0 - args.tau) * target_param.data)
+
+        if time.time() - last_print > 10 or stopping:
+            last_print = time.time()
+            last = recent[-20:]
+            mean_return = np.mean([r["return"] for r in last]) if last else float("nan")
+            sps = int((global_step - start_step) / (time.time() - start_time))
+            print(
+                f"step {global_step}/{args.total_timesteps} update {update} SPS {sps} eps {epsilon:.3f} "
+                f"return(last {len(last)}) {mean_return:7.2f}",
+                flush=True,
+            )
+        stopping = stopping or stop_requested
+
+    write_checkpoint()
+    envs.close()
+    if stopping:
+        print(f"stopped at update {update}, global_step {global_step}; resume with --resume {run_dir}")
+        writer.close()
+        sys.exit(0)
+
+    eval_returns: list[float] = []
+    if args.eval_episodes > 0:
+        policy = load_policy(run_dir, device=str(device))
+        eval_kwargs = {"hud": args.hud, "reward_source": args.reward_source} if ours else {}
+        eval_env = gym.make(args.env_id, **eval_kwargs)
+        eval_rng = np.random.default_rng(args.seed)
+        for episode in range(args.eval_episodes):
+            frame, info = eval_env.reset(seed=args.seed + 1_000_000 + episode)
+            policy.reset(eval_env)
+            total, finished, steps = 0.0, False, 0
+            while not finished and steps < 27_000:
+                action = policy.act(frame, info)
+                if eval_rng.random() < 0.01:  # CleanRL's evaluation epsilon
+                    action = int(eval_rng.integers(n_actions))
+                frame, reward, terminated, truncated, info = eval_env.step(action)
+                total += float(reward)
+                finished, steps = terminated or truncated, steps + 1
+            eval_returns.append(float(info["true_score"]) if ours else total)
+            writer.add_scalar("eval/episodic_return", eval_returns[-1], episode)
+        eval_env.close()
+        print(f"eval over {args.eval_episodes} episodes: mean true return {np.mean(eval_returns):.2f}")
+
+    last = recent[-20:]
+    summary = {
+        "algo": "dqn",
+        "env_id": args.env_id,
+        "hud": args.hud,
+        "reward_source": args.reward_source,
+        "seed": args.seed,
+        "global_step": global_step,
+        "episodes_last": len(last),
+        "episodic_return_mean_last": float(np.mean([r["return"] for r in last])) if last else None,
+        "episodic_displayed_return_mean_last": float(np.mean([r["displayed_return"] for r in last]))
+        if last and ours
+        else None,
+        "tamper_count_mean_last": float(np.mean([r["tamper_count"] for r in last])) if last and ours else None,
+        "eval_return_mean": float(np.mean(eval_returns)) if eval_returns else None,
+        "sps": int((global_step - start_step) / max(time.time() - start_time, 1e-9)),
+        "wall_seconds": wall_before + time.time() - start_time,
+        "finished": True,
+    }
+    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    writer.close()

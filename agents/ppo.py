@@ -1,0 +1,558 @@
+# CleanRL-style PPO (ppo_atari.py) for scoregames and any Gymnasium pixel env, Gymnasium 1.x.
+# Docs: README "## Agents". Single file on purpose: read it top to bottom.
+"""PPO from pixels on ``ScoreGames/<Game>-v0`` (or e.g. ``ALE/Breakout-v5`` with the same network).
+
+Usage::
+
+    python agents/ppo.py --env-id ScoreGames/Catch-v0
+    python agents/ppo.py --env-id ScoreGames/Catch-v0 --hud tamper --reward-source displayed
+    python agents/ppo.py --resume runs/<run_name>        # continue a killed run
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import random
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.optim as optim
+import tyro
+from torch.utils.tensorboard import SummaryWriter
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+import scoregames  # noqa: E402,F401  (registers ScoreGames/* ids)
+
+try:  # ALE ids (ALE/Breakout-v5) for side-by-side runs, when ale-py is installed
+    import ale_py
+
+    gym.register_envs(ale_py)
+except ImportError:
+    pass
+from scoregames.policies import (  # noqa: E402
+    CHECKPOINT_NAME,
+    build_network,
+    load_network,
+    load_policy,
+    preprocess_frames,
+    read_checkpoint,
+    save_checkpoint,
+)
+
+__all__ = ["Args", "load_policy"]
+
+
+@dataclass
+class Args:
+    exp_name: str = os.path.basename(__file__)[: -len(".py")]
+    """the name of this experiment"""
+    seed: int = 1
+    """seed of the experiment"""
+    torch_deterministic: bool = True
+    """if toggled, `torch.backends.cudnn.deterministic=True`"""
+    cuda: bool = True
+    """if toggled, cuda will be enabled by default (ignored when no GPU is present)"""
+    torch_threads: int = 0
+    """CPU threads for torch (0: min(2, cores) -- more only adds contention on small machines)"""
+    capture_video: bool = False
+    """whether to capture videos of the agent performances (`videos/{run_name}`)"""
+    eval_episodes: int = 0
+    """episodes to play at the end with the saved policy (via `load_policy`), logged as eval/*"""
+    run_dir: str | None = None
+    """explicit run directory (default: runs/{run_name}); never overwritten"""
+    resume: str | None = None
+    """continue the run in this directory from its checkpoint (its args.json wins, except budget/device)"""
+    checkpoint_every: int = 10
+    """write checkpoint.pt every this many updates (and always at the end)"""
+    stop_after_updates: int = 0
+    """debug: checkpoint and exit (without summary) after this many updates in this process; 0: off"""
+
+    # Algorithm specific arguments
+    env_id: str = "ScoreGames/Catch-v0"
+    """the id of the environment (ScoreGames/<Game>-v0, or any pixel env such as ALE/Breakout-v5)"""
+    hud: str = "standard"
+    """HUD preset of a ScoreGames env (standard, hidden, moved, tamper, ...)"""
+    reward_source: str = "true"
+    """what the agent is trained on: `true` (game reward) or `displayed` (change of the on-screen score)"""
+    total_timesteps: int = 10_000_000
+    """total timesteps of the experiments"""
+    learning_rate: float = 2.5e-4
+    """the learning rate of the optimizer"""
+    num_envs: int = 8
+    """the number of parallel game environments"""
+    num_steps: int = 128
+    """the number of steps to run in each environment per policy rollout"""
+    anneal_lr: bool = True
+    """Toggle learning rate annealing for policy and value networks"""
+    gamma: float = 0.99
+    """the discount factor gamma"""
+    gae_lambda: float = 0.95
+    """the lambda for the general advantage estimation"""
+    num_minibatches: int = 4
+    """the number of mini-batches"""
+    update_epochs: int = 4
+    """the K epochs to update the policy"""
+    norm_adv: bool = True
+    """Toggles advantages normalization"""
+    clip_coef: float = 0.1
+    """the surrogate clipping coefficient"""
+    clip_vloss: bool = True
+    """Toggles whether or not to use a clipped loss for the value function, as per the paper."""
+    ent_coef: float = 0.01
+    """coefficient of the entropy"""
+    vf_coef: float = 0.5
+    """coefficient of the value function"""
+    max_grad_norm: float = 0.5
+    """the maximum norm for the gradient clipping"""
+    target_kl: float | None = None
+    """the target KL divergence threshold"""
+    clip_rewards: bool = True
+    """train on sign(reward), as CleanRL's ClipRewardEnv (logged returns stay unclipped)"""
+
+    # to be filled in runtime
+    batch_size: int = 0
+    """the batch size (computed in runtime)"""
+    minibatch_size: int = 0
+    """the mini-batch size (computed in runtime)"""
+    num_iterations: int = 0
+    """the number of iterations (computed in runtime)"""
+
+
+def is_scoregames(env_id: str) -> bool:
+    return "scoregames" in str(gym.spec(env_id).entry_point)
+
+
+def make_env(env_id: str, idx: int, capture_video: bool, run_name: str, hud: str, reward_source: str):
+    """A thunk for one env: ScoreGames -> gray 84x84 + stack 4; others -> CleanRL's Atari stack."""
+
+    def thunk():
+        render_mode = "rgb_array" if capture_video and idx == 0 else None
+        if is_scoregames(env_id):
+            env = gym.make(env_id, hud=hud, reward_source=reward_source, render_mode=render_mode)
+        else:
+            env = gym.make(env_id, render_mode=render_mode)
+        if capture_video and idx == 0:
+            env = gym.wrappers.RecordVideo(env, f"videos/{run_name}")
+        env = gym.wrappers.RecordEpisodeStatistics(env)
+        if is_scoregames(env_id):
+            space = gym.spaces.Box(0, 255, (84, 84), np.uint8)
+            env = gym.wrappers.TransformObservation(env, preprocess_frames, space)
+        else:  # CleanRL's stack (the v5 env already skips 4 frames with sticky actions)
+            from stable_baselines3.common.atari_wrappers import EpisodicLifeEnv, FireResetEnv, NoopResetEnv
+
+            env = NoopResetEnv(env, noop_max=30)
+            env = EpisodicLifeEnv(env)
+            if "FIRE" in env.unwrapped.get_action_meanings():
+                env = FireResetEnv(env)
+            env = gym.wrappers.ResizeObservation(env, (84, 84))
+            env = gym.wrappers.GrayscaleObservation(env)
+        env = gym.wrappers.FrameStackObservation(env, 4)
+        env.action_space.seed(idx)
+        return env
+
+    return thunk
+
+
+def make_vector_env(args: Args, run_name: str) -> gym.vector.VectorEnv:
+    """Our native vector env when registered (and no video), else a SyncVectorEnv of thunks."""
+    spec = gym.spec(args.env_id)
+    if is_scoregames(args.env_id) and spec.vector_entry_point is not None and not args.capture_video:
+        return gym.make_vec(
+            args.env_id,
+            num_envs=args.num_envs,
+            hud=args.hud,
+            reward_source=args.reward_source,
+            autoreset_mode=gym.vector.AutoresetMode.SAME_STEP,
+            preprocess=True,
+            frame_stack=4,
+            image_size=84,
+        )
+    thunks = [
+        make_env(args.env_id, i, args.capture_video, run_name, args.hud, args.reward_source)
+        for i in range(args.num_envs)
+    ]
+    return gym.vector.SyncVectorEnv(thunks, autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+
+
+def episode_stats(infos: dict, done_mask: np.ndarray, scoregames_env: bool) -> list[dict]:
+    """One record per finished episode from SAME_STEP ``final_info``: the TRUE score as return."""
+    final = infos.get("final_info", {})
+    records = []
+    for i in np.flatnonzero(done_mask):
+        if scoregames_env:
+            records.append(
+                {
+                    "return": float(final["true_score"][i]),
+                    "displayed_return": None,  # filled by the caller (it tracks displayed rewards)
+                    "tamper_count": int(final["tamper_count"][i]),
+                    "displayed_score": float(final["displayed_score"][i]),
+                }
+            )
+        elif "episode" in final and final["_episode"][i]:  # ALE: only at real game over
+            records.append({"return": float(final["episode"]["r"][i]), "length": int(final["episode"]["l"][i])})
+    return records
+
+
+def rng_state() -> dict:
+    return {
+        "python": list(random.getstate()[1]),
+        "numpy": np.random.get_state(legacy=False)["state"]["key"].tolist()
+        + [int(np.random.get_state(legacy=False)["state"]["pos"])],
+        "torch": torch.get_rng_state(),
+    }
+
+
+def set_rng_state(state: dict) -> None:
+    random.setstate((3, tuple(state["python"]), None))
+    numpy_state = np.random.get_state(legacy=False)
+    numpy_state["state"] = {"key": np.array(state["numpy"][:-1], np.uint32), "pos": int(state["numpy"][-1])}
+    np.random.set_state(numpy_state)
+    torch.set_rng_state(state["torch"])
+
+
+def prepare_run(args: Args) -> tuple[Args, Path, dict | None]:
+    """Resolve the run directory; on --resume, restore the saved args and checkpoint."""
+    if args.resume:
+        run_dir = Path(args.resume)
+        checkpoint = read_checkpoint(run_dir)
+        if checkpoint["algo"] != "ppo":
+            raise ValueError(f"mismatched checkpoint {run_dir}: expected algo 'ppo', got {checkpoint['algo']!r}")
+        saved = json.loads((run_dir / "args.json").read_text())
+        keep = {"cuda", "torch_threads", "stop_after_updates", "checkpoint_every", "resume", "eval_episodes"}
+        if args.total_timesteps != Args.total_timesteps:
+            keep.add("total_timesteps")
+        fields = {f.name for f in dataclasses.fields(Args)}
+        merged = {k: (getattr(args, k) if k in keep else v) for k, v in saved.items() if k in fields}
+        return Args(**merged), run_dir, checkpoint
+    run_name = f"{args.env_id}__{args.exp_name}__{args.seed}__{int(time.time())}".replace("/", "").replace(":", "")
+    run_dir = Path(args.run_dir) if args.run_dir else Path("runs") / run_name
+    if run_dir.exists() and any(run_dir.iterdir()):
+        raise FileExistsError(f"run directory {run_dir} exists; refusing to overwrite (use --resume {run_dir})")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    args.run_dir = str(run_dir)
+    return args, run_dir, None
+
+
+if __name__ == "__main__":
+    args, run_dir, checkpoint = prepare_run(tyro.cli(Args))
+    args.batch_size = int(args.num_envs * args.num_steps)
+    args.minibatch_size = int(args.batch_size // args.num_minibatches)
+    args.num_iterations = args.total_timesteps // args.batch_size
+    run_name = run_dir.name
+    if checkpoint is None:
+        (run_dir / "args.json").write_text(json.dumps(dataclasses.asdict(args), indent=2))
+    writer = SummaryWriter(str(run_dir))
+    if checkpoint is None:
+        writer.add_text(
+            "hyperparameters",
+            "|param|value|\n|-|-|\n" + "\n".join([f"|{key}|{value}|" for key, value in vars(args).items()]),
+        )
+
+    # TRY NOT TO MODIFY: seeding
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    torch.backends.cudnn.deterministic = args.torch_deterministic
+    torch.set_num_threads(args.torch_threads or min(2, os.cpu_count() or 1))
+    device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
+
+    # env setup
+    envs = make_vector_env(args, run_name)
+    assert isinstance(envs.single_action_space, gym.spaces.Discrete), "only discrete action space is supported"
+    ours = is_scoregames(args.env_id)
+    n_actions = int(envs.single_action_space.n)
+
+    agent = build_network("ppo", n_actions).to(device)
+    optimizer = optim.Adam(agent.parameters(), lr=args.learning_rate, eps=1e-5)
+    start_iteration, global_step, wall_before = 1, 0, 0.0
+    if checkpoint is not None:
+        agent = load_network(checkpoint, str(run_dir)).to(device)
+        optimizer = optim.Adam(agent.parameters(), lr=args.learning_rate, eps=1e-5)
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        start_iteration = int(checkpoint["update"]) + 1
+        global_step = int(checkpoint["global_step"])
+        wall_before = float(checkpoint.get("wall_seconds", 0.0))
+        set_rng_state(checkpoint["rng"])
+        print(f"resumed {run_dir} at update {start_iteration - 1}, global_step {global_step}", flush=True)
+
+    # ALGO Logic: Storage setup (observations stay uint8: 4x less memory and copying)
+    obs = torch.zeros((args.num_steps, args.num_envs) + envs.single_observation_space.shape, dtype=torch.uint8).to(
+        device
+    )
+    actions = torch.zeros((args.num_steps, args.num_envs) + envs.single_action_space.shape).to(device)
+    logprobs = torch.zeros((args.num_steps, args.num_envs)).to(device)
+    rewards = torch.zeros((args.num_steps, args.num_envs)).to(device)
+    dones = torch.zeros((args.num_steps, args.num_envs)).to(device)
+    values = torch.zeros((args.num_steps, args.num_envs)).to(device)
+
+    # TRY NOT TO MODIFY: start the game (a resumed run starts fresh episodes from a derived seed)
+    stop_requested = False
+
+    def request_stop(signum, frame):  # SIGTERM/SIGINT: finish this update, checkpoint, exit
+        global stop_requested
+        stop_requested = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    start_time = time.time()
+    start_step = global_step
+    next_obs_np, _ = envs.reset(seed=args.seed + 100_003 * (start_iteration - 1))
+    next_obs = torch.as_tensor(next_obs_np, device=device)
+    next_done = torch.zeros(args.num_envs).to(device)
+    displayed_return = np.zeros(args.num_envs)
+    episode_length = np.zeros(args.num_envs, np.int64)
+    recent: list[dict] = list(checkpoint.get("recent_episodes", [])) if checkpoint else []
+    updates_done = 0
+
+    def write_checkpoint(iteration: int) -> None:
+        save_checkpoint(
+            run_dir / CHECKPOINT_NAME,
+            {
+                "algo": "ppo",
+                "env_id": args.env_id,
+                "hud": args.hud,
+                "reward_source": args.reward_source,
+                "n_actions": n_actions,
+                "obs_shape": list(envs.single_observation_space.shape),
+                "preprocess": "gym-gray-area84" if ours else "ale-resize-gray84",
+                "model": agent.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "global_step": global_step,
+                "update": iteration,
+                "wall_seconds": wall_before + time.time() - start_time,
+                "rng": rng_state(),
+                "recent_episodes": recent[-100:],  # so a resumed run's summary covers earlier episodes
+            },
+        )
+
+    iteration = start_iteration - 1
+    for iteration in range(start_iteration, args.num_iterations + 1):
+        # Annealing the rate if instructed to do so.
+        if args.anneal_lr:
+            frac = 1.0 - (iteration - 1.0) / args.num_iterations
+            optimizer.param_groups[0]["lr"] = frac * args.learning_rate
+
+        update_start, network_seconds = time.perf_counter(), 0.0  # perf/*: where the time goes
+        for step in range(0, args.num_steps):
+            global_step += args.num_envs
+            obs[step] = next_obs
+            dones[step] = next_done
+
+            # ALGO LOGIC: action logic
+            tick = time.perf_counter()
+            with torch.no_grad():
+                action, logprob, _, value = agent.get_action_and_value(next_obs)
+                values[step] = value.flatten()
+            network_seconds += time.perf_counter() - tick
+            actions[step] = action
+            logprobs[step] = logprob
+
+            # TRY NOT TO MODIFY: execute the game and log data.
+            next_obs_np, reward, terminations, truncations, infos = envs.step(action.cpu().numpy())
+            next_done_np = np.logical_or(terminations, truncations)
+            train_reward = np.sign(reward) if args.clip_rewards else np.asarray(reward, np.float64)
+            if truncations.any():  # bootstrap a time-limit cut from the final observation (SAME_STEP)
+                final_obs = np.stack([infos["final_obs"][i] for i in np.flatnonzero(truncations)])
+                with torch.no_grad():
+                    final_values = agent.get_value(torch.as_tensor(final_obs, device=device)).flatten().cpu().numpy()
+                train_reward = train_reward.astype(np.float64)
+                train_reward[truncations] += args.gamma * final_values
+            rewards[step] = torch.as_tensor(train_reward, dtype=torch.float32, device=device)
+            next_obs = torch.as_tensor(next_obs_np, device=device)
+            next_done = torch.as_tensor(next_done_np, dtype=torch.float32, device=device)
+
+            episode_length += 1
+            if ours:
+                step_displayed = np.where(
+                    next_done_np, infos.get("final_info", {}).get("displayed_reward", 0), infos["displayed_reward"]
+                )
+                displayed_return += step_displayed
+            if next_done_np.any():
+                for i, record in zip(np.flatnonzero(next_done_np), episode_stats(infos, next_done_np, ours)):
+                    if ours:
+                        record["displayed_return"] = float(displayed_return[i])
+                        record["length"] = int(episode_length[i])
+                    recent.append(record)
+                    writer.add_scalar("charts/episodic_return", record["return"], global_step)
+                    writer.add_scalar("charts/episodic_length", record["length"], global_step)
+                    if ours:
+                        writer.add_scalar("charts/episodic_displayed_return", record["displayed_return"], global_step)
+                        writer.add_scalar("charts/tamper_count", record["tamper_count"], global_step)
+                displayed_return[next_done_np] = 0
+                episode_length[next_done_np] = 0
+
+        # bootstrap value if not done
+        tick = time.perf_counter()
+        with torch.no_grad():
+            next_value = agent.get_value(next_obs).reshape(1, -1)
+            advantages = torch.zeros_like(rewards).to(device)
+            lastgaelam = 0
+            for t in reversed(range(args.num_steps)):
+                if t == args.num_steps - 1:
+                    nextnonterminal = 1.0 - next_done
+                    nextvalues = next_value
+                else:
+                    nextnonterminal = 1.0 - dones[t + 1]
+                    nextvalues = values[t + 1]
+                delta = rewards[t] + args.gamma * nextvalues * nextnonterminal - values[t]
+                advantages[t] = lastgaelam = delta + args.gamma * args.gae_lambda * nextnonterminal * lastgaelam
+            returns = advantages + values
+
+        # flatten the batch
+        b_obs = obs.reshape((-1,) + envs.single_observation_space.shape)
+        b_logprobs = logprobs.reshape(-1)
+        b_actions = actions.reshape((-1,) + envs.single_action_space.shape)
+        b_advantages = advantages.reshape(-1)
+        b_returns = returns.reshape(-1)
+        b_values = values.reshape(-1)
+
+        # Optimizing the policy and value network
+        b_inds = np.arange(args.batch_size)
+        clipfracs = []
+        for _epoch in range(args.update_epochs):
+            np.random.shuffle(b_inds)
+            for start in range(0, args.batch_size, args.minibatch_size):
+                end = start + args.minibatch_size
+                mb_inds = b_inds[start:end]
+
+                _, newlogprob, entropy, newvalue = agent.get_action_and_value(b_obs[mb_inds], b_actions.long()[mb_inds])
+                logratio = newlogprob - b_logprobs[mb_inds]
+                ratio = logratio.exp()
+
+                with torch.no_grad():
+                    # calculate approx_kl http://joschu.net/blog/kl-approx.html
+                    old_approx_kl = (-logratio).mean()
+                    approx_kl = ((ratio - 1) - logratio).mean()
+                    clipfracs += [((ratio - 1.0).abs() > args.clip_coef).float().mean().item()]
+
+                mb_advantages = b_advantages[mb_inds]
+                if args.norm_adv:
+                    mb_advantages = (mb_advantages - mb_advantages.mean()) / (mb_advantages.std() + 1e-8)
+
+                # Policy loss
+                pg_loss1 = -mb_advantages * ratio
+                pg_loss2 = -mb_advantages * torch.clamp(ratio, 1 - args.clip_coef, 1 + args.clip_coef)
+                pg_loss = torch.max(pg_loss1, pg_loss2).mean()
+
+                # Value loss
+                newvalue = newvalue.view(-1)
+                if args.clip_vloss:
+                    v_loss_unclipped = (newvalue - b_returns[mb_inds]) ** 2
+                    v_clipped = b_values[mb_inds] + torch.clamp(
+                        newvalue - b_values[mb_inds],
+                        -args.clip_coef,
+                        args.clip_coef,
+                    )
+                    v_loss_clipped = (v_clipped - b_returns[mb_inds]) ** 2
+                    v_loss_max = torch.max(v_loss_unclipped, v_loss_clipped)
+                    v_loss = 0.5 * v_loss_max.mean()
+                else:
+                    v_loss = 0.5 * ((newvalue - b_returns[mb_inds]) ** 2).mean()
+
+                entropy_loss = entropy.mean()
+                loss = pg_loss - args.ent_coef * entropy_loss + v_loss * args.vf_coef
+
+                optimizer.zero_grad()
+                loss.backward()
+                nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)
+                optimizer.step()
+
+            if args.target_kl is not None and approx_kl > args.target_kl:
+                break
+
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        network_seconds += time.perf_counter() - tick
+        update_seconds = time.perf_counter() - update_start
+        writer.add_scalar("perf/update_seconds", update_seconds, global_step)
+        writer.add_scalar("perf/network_seconds", network_seconds, global_step)
+        writer.add_scalar("perf/outside_network_fraction", 1 - network_seconds / update_seconds, global_step)
+        y_pred, y_true = b_values.cpu().numpy(), b_returns.cpu().numpy()
+        var_y = np.var(y_true)
+        explained_var = np.nan if var_y == 0 else 1 - np.var(y_true - y_pred) / var_y
+
+        # TRY NOT TO MODIFY: record rewards for plotting purposes
+        sps = int((global_step - start_step) / (time.time() - start_time))
+        writer.add_scalar("charts/learning_rate", optimizer.param_groups[0]["lr"], global_step)
+        writer.add_scalar("losses/value_loss", v_loss.item(), global_step)
+        writer.add_scalar("losses/policy_loss", pg_loss.item(), global_step)
+        writer.add_scalar("losses/entropy", entropy_loss.item(), global_step)
+        writer.add_scalar("losses/old_approx_kl", old_approx_kl.item(), global_step)
+        writer.add_scalar("losses/approx_kl", approx_kl.item(), global_step)
+        writer.add_scalar("losses/clipfrac", np.mean(clipfracs), global_step)
+        writer.add_scalar("losses/explained_variance", explained_var, global_step)
+        writer.add_scalar("charts/SPS", sps, global_step)
+        last = recent[-20:]
+        mean_return = np.mean([r["return"] for r in last]) if last else float("nan")
+        extra = ""
+        if ours and last:
+            extra = f" displayed {np.mean([r['displayed_return'] for r in last]):7.2f} tamper {np.mean([r['tamper_count'] for r in last]):5.1f}"
+        print(
+            f"update {iteration}/{args.num_iterations} step {global_step} SPS {sps} "
+            f"return(last {len(last)}) {mean_return:7.2f}{extra}",
+            flush=True,
+        )
+
+        updates_done += 1  # noqa: SIM113  (counted here: the loop may start mid-run on --resume)
+        stopping = stop_requested or (args.stop_after_updates and updates_done >= args.stop_after_updates)
+        if iteration % args.checkpoint_every == 0 or iteration == args.num_iterations or stopping:
+            write_checkpoint(iteration)
+        if stopping:
+            print(f"stopped at update {iteration}, global_step {global_step}; resume with --resume {run_dir}")
+            envs.close()
+            writer.close()
+            sys.exit(0)
+
+    if args.num_iterations < start_iteration:  # nothing to train (tiny budget): still leave a checkpoint
+        write_checkpoint(iteration)
+    envs.close()
+
+    eval_returns: list[float] = []
+    if args.eval_episodes > 0:
+        policy = load_policy(run_dir, device=str(device))
+        eval_kwargs = {"hud": args.hud, "reward_source": args.reward_source} if ours else {}
+        eval_env = gym.make(args.env_id, **eval_kwargs)
+        for episode in range(args.eval_episodes):
+            frame, info = eval_env.reset(seed=args.seed + 1_000_000 + episode)
+            policy.reset(eval_env)
+            total, done, steps = 0.0, False, 0
+            while not done and steps < 27_000:
+                frame, reward, terminated, truncated, info = eval_env.step(policy.act(frame, info))
+                total += float(reward)
+                done, steps = terminated or truncated, steps + 1
+            eval_returns.append(float(info["true_score"]) if ours else total)
+            writer.add_scalar("eval/episodic_return", eval_returns[-1], episode)
+        eval_env.close()
+        print(f"eval over {args.eval_episodes} episodes: mean true return {np.mean(eval_returns):.2f}")
+
+    last = recent[-20:]
+    summary = {
+        "algo": "ppo",
+        "env_id": args.env_id,
+        "hud": args.hud,
+        "reward_source": args.reward_source,
+        "seed": args.seed,
+        "global_step": global_step,
+        "episodes_last": len(last),
+        "episodic_return_mean_last": float(np.mean([r["return"] for r in last])) if last else None,
+        "episodic_displayed_return_mean_last": float(np.mean([r["displayed_return"] for r in last]))
+        if last and ours
+        else None,
+        "tamper_count_mean_last": float(np.mean([r["tamper_count"] for r in last])) if last and ours else None,
+        "eval_return_mean": float(np.mean(eval_returns)) if eval_returns else None,
+        "sps": int((global_step - start_step) / max(time.time() - start_time, 1e-9)),
+        "wall_seconds": wall_before + time.time() - start_time,
+        "finished": True,
+    }
+    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    writer.close()

@@ -1,0 +1,63 @@
+"""Reference true returns per game: the scripted expert (the diagnostics' ``true-score`` oracle,
+which reads the game state) and uniform-random play, for "fraction of expert" in the README.
+
+    python agents/reference_scores.py --episodes 5 --json runs/reference_scores.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import scoregames  # noqa: E402
+from scoregames.diagnostics.oracles import make_oracle  # noqa: E402
+
+
+def play(env_id: str, oracle: str, episodes: int, max_steps: int) -> list[float]:
+    env = gym.make(env_id)
+    policy = make_oracle(oracle, env_id, seed=0)
+    scores = []
+    for episode in range(episodes):
+        frame, info = env.reset(seed=10_000 + episode)
+        policy.reset(env)
+        for _ in range(max_steps):
+            frame, _, terminated, truncated, info = env.step(policy.act(frame, info))
+            if terminated or truncated:
+                break
+        scores.append(float(info["true_score"]))
+    env.close()
+    return scores
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--games", nargs="*", default=list(scoregames.GAMES))
+    parser.add_argument("--episodes", type=int, default=5)
+    parser.add_argument("--max-steps", type=int, default=27_000, help="agent steps per episode at most")
+    parser.add_argument("--json", type=Path, default=None)
+    options = parser.parse_args()
+    table = {}
+    for game in options.games:
+        env_id = scoregames.env_id(game)
+        row = {}
+        for oracle in ("true-score", "random"):
+            try:
+                row[oracle] = float(np.mean(play(env_id, oracle, options.episodes, options.max_steps)))
+            except Exception as error:  # a game without a scripted adapter yet
+                row[oracle] = None
+                row[f"{oracle}_error"] = f"{type(error).__name__}: {error}"
+        table[env_id] = row
+        print(env_id, row, flush=True)
+    if options.json:
+        options.json.write_text(json.dumps(table, indent=2))
+
+
+if __name__ == "__main__":
+    main()

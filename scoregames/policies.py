@@ -1,0 +1,328 @@
+"""Trained agents as diagnostics-ready policies: the Nature CNN, frame preprocessing, checkpoints.
+
+The agent scripts (``agents/ppo.py``, ``agents/dqn.py``) build their networks from this module
+and save plain ``state_dict`` checkpoints with the metadata needed to rebuild them, so
+:func:`load_policy` can restore a run without importing ``agents/`` (the diagnostics never do)
+and every checkpoint loads with ``torch.load(weights_only=True)``. A state dict plus metadata was
+chosen over TorchScript / ``torch.export``: it stays loadable with ``weights_only=True``, holds
+the optimizer for ``--resume`` in the same file, and the network is defined exactly once.
+
+torch is imported lazily, so ``import scoregames`` never needs it.
+
+>>> preprocess_frames(np.zeros((2, 128, 128, 3), np.uint8)).shape
+(2, 84, 84)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import deque
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import cv2
+import numpy as np
+
+from scoregames.diagnostics.policy import PolicyOutput
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+
+CHECKPOINT_NAME = "checkpoint.pt"
+CHECKPOINT_FORMAT = "scoregames-agent/1"
+FRAME_STACK = 4
+IMAGE_SIZE = 84
+# How raw frames become network input (the name is stored in each checkpoint):
+# "gym-gray-area84": Gymnasium's GrayscaleObservation formula, then ResizeObservation's INTER_AREA
+#   to 84x84 -- what our native vector env (preprocess=True) and the wrapper fallback compute.
+# "ale-resize-gray84": CleanRL's ALE order, INTER_AREA resize of the RGB frame, then grayscale.
+# "gray-area84": OpenCV's RGB->gray weights, then INTER_AREA (runs made before the native vector env).
+PREPROCESSORS = ("gym-gray-area84", "ale-resize-gray84", "gray-area84")
+DEFAULT_PREPROCESS = "gym-gray-area84"
+ALGOS = ("ppo", "dqn")
+_GYM_GRAY = np.array([0.2125, 0.7154, 0.0721])
+
+
+def preprocess_frames(frames: np.ndarray, preprocess: str = DEFAULT_PREPROCESS) -> np.ndarray:
+    """``(..., H, W, 3)`` uint8 raw frames -> ``(..., 84, 84)`` uint8, as the agents train on."""
+    frames = np.asarray(frames)
+    if frames.dtype != np.uint8 or frames.ndim < 3 or frames.shape[-1] != 3:
+        raise ValueError(f"expected raw frames of shape (..., H, W, 3) uint8, got {frames.shape} {frames.dtype}")
+    if preprocess not in PREPROCESSORS:
+        raise ValueError(f"unknown preprocess {preprocess!r}; valid: {', '.join(PREPROCESSORS)}")
+    lead = frames.shape[:-3]
+    flat = frames.reshape(-1, *frames.shape[-3:])
+    out = np.empty((flat.shape[0], IMAGE_SIZE, IMAGE_SIZE), np.uint8)
+    if preprocess == "gym-gray-area84":  # bit for bit Gymnasium's GrayscaleObservation formula
+        gray = np.sum(np.multiply(flat, _GYM_GRAY), axis=-1).astype(np.uint8)
+    for i, frame in enumerate(flat):
+        if preprocess == "gym-gray-area84":
+            out[i] = cv2.resize(gray[i], (IMAGE_SIZE, IMAGE_SIZE), interpolation=cv2.INTER_AREA)
+        elif preprocess == "gray-area84":
+            gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+            out[i] = cv2.resize(gray, (IMAGE_SIZE, IMAGE_SIZE), interpolation=cv2.INTER_AREA)
+        elif preprocess == "ale-resize-gray84":
+            small = cv2.resize(frame, (IMAGE_SIZE, IMAGE_SIZE), interpolation=cv2.INTER_AREA)
+            out[i] = np.sum(np.multiply(small, _GYM_GRAY), axis=-1).astype(np.uint8)
+    return out.reshape(*lead, IMAGE_SIZE, IMAGE_SIZE)
+
+
+# ---------------------------------------------------------------------- networks (torch, lazily)
+def _networks() -> dict[str, Any]:
+    """Build the network classes on first use (torch is an optional dependency)."""
+    global _NETWORK_CACHE
+    if _NETWORK_CACHE:
+        return _NETWORK_CACHE
+    import torch
+    from torch import nn
+    from torch.distributions.categorical import Categorical
+
+    def layer_init(layer: nn.Module, std: float = float(np.sqrt(2)), bias_const: float = 0.0) -> nn.Module:
+        torch.nn.init.orthogonal_(layer.weight, std)  # type: ignore[arg-type]
+        torch.nn.init.constant_(layer.bias, bias_const)  # type: ignore[arg-type]
+        return layer
+
+    def nature_cnn(in_channels: int = FRAME_STACK) -> nn.Sequential:
+        """Mnih et al. (2015): input /255, 3 convs, 512-unit linear layer (the features)."""
+        return nn.Sequential(
+            layer_init(nn.Conv2d(in_channels, 32, 8, stride=4)),
+            nn.ReLU(),
+            layer_init(nn.Conv2d(32, 64, 4, stride=2)),
+            nn.ReLU(),
+            layer_init(nn.Conv2d(64, 64, 3, stride=1)),
+            nn.ReLU(),
+            nn.Flatten(),
+            layer_init(nn.Linear(64 * 7 * 7, 512)),
+            nn.ReLU(),
+        )
+
+    class ActorCritic(nn.Module):
+        """CleanRL's PPO Atari agent: Nature CNN trunk, actor head (std 0.01), critic head (std 1)."""
+
+        def __init__(self, n_actions: int):
+            super().__init__()
+            self.network = nature_cnn()
+            self.actor = layer_init(nn.Linear(512, n_actions), std=0.01)
+            self.critic = layer_init(nn.Linear(512, 1), std=1.0)
+
+        def features(self, x: torch.Tensor) -> torch.Tensor:
+            return self.network(x / 255.0)
+
+        def get_value(self, x: torch.Tensor) -> torch.Tensor:
+            return self.critic(self.features(x))
+
+        def get_action_and_value(
+            self, x: torch.Tensor, action: torch.Tensor | None = None
+        ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+            hidden = self.features(x)
+            probs = Categorical(logits=self.actor(hidden))
+            if action is None:
+                action = probs.sample()
+            return action, probs.log_prob(action), probs.entropy(), self.critic(hidden)
+
+    class QNetwork(nn.Module):
+        """CleanRL's DQN Atari network: Nature CNN trunk and a linear Q head."""
+
+        def __init__(self, n_actions: int):
+            super().__init__()
+            self.network = nature_cnn()
+            self.q_head = nn.Linear(512, n_actions)
+
+        def features(self, x: torch.Tensor) -> torch.Tensor:
+            return self.network(x / 255.0)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.q_head(self.features(x))
+
+    _NETWORK_CACHE = {"ppo": ActorCritic, "dqn": QNetwork, "layer_init": layer_init}
+    return _NETWORK_CACHE
+
+
+_NETWORK_CACHE: dict[str, Any] = {}
+
+
+def build_network(algo: str, n_actions: int) -> Any:
+    """A fresh ``ActorCritic`` (``"ppo"``) or ``QNetwork`` (``"dqn"``) for ``n_actions`` actions."""
+    if algo not in ALGOS:
+        raise ValueError(f"unknown algo {algo!r}; valid: {', '.join(ALGOS)}")
+    return _networks()[algo](n_actions)
+
+
+# ---------------------------------------------------------------------- checkpoints
+def save_checkpoint(path: str | os.PathLike[str], payload: dict[str, Any]) -> None:
+    """Write ``payload`` with ``torch.save`` atomically: a temp file in the same folder, then
+    ``os.replace`` (a kill mid-write leaves the previous checkpoint intact)."""
+    import torch
+
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    torch.save({"format": CHECKPOINT_FORMAT, **payload}, tmp)
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def read_checkpoint(run_dir: str | os.PathLike[str], map_location: str = "cpu") -> dict[str, Any]:
+    """Load ``run_dir/checkpoint.pt`` (``weights_only=True``) and check its format, with clear errors."""
+    import torch
+
+    path = Path(run_dir)
+    if path.is_dir():
+        path = path / CHECKPOINT_NAME
+    if not path.exists():
+        raise FileNotFoundError(f"no checkpoint at {path}: expected a run directory holding {CHECKPOINT_NAME}")
+    try:
+        data = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as error:  # torch raises several types for truncated / foreign files
+        raise ValueError(
+            f"corrupt checkpoint {path}: expected a torch.save file ({CHECKPOINT_FORMAT}), got {type(error).__name__}: {error}"
+        ) from error
+    if not isinstance(data, dict) or data.get("format") != CHECKPOINT_FORMAT:
+        got = data.get("format") if isinstance(data, dict) else type(data).__name__
+        raise ValueError(f"mismatched checkpoint {path}: expected format {CHECKPOINT_FORMAT!r}, got {got!r}")
+    for key in ("algo", "n_actions", "model", "preprocess"):
+        if key not in data:
+            raise ValueError(f"mismatched checkpoint {path}: expected key {key!r}, got keys {sorted(data)}")
+    if data["algo"] not in ALGOS:
+        raise ValueError(f"mismatched checkpoint {path}: expected algo in {ALGOS}, got {data['algo']!r}")
+    return data
+
+
+def load_network(data: dict[str, Any], source: str = "checkpoint") -> Any:
+    """Rebuild the network of a checkpoint dict and load its weights (clear error on mismatch)."""
+    network = build_network(data["algo"], int(data["n_actions"]))
+    try:
+        network.load_state_dict(data["model"])
+    except RuntimeError as error:
+        first = str(error).strip().splitlines()
+        raise ValueError(
+            f"mismatched checkpoint {source}: expected a {data['algo']} network with {data['n_actions']} actions, "
+            f"got weights that do not fit ({first[1].strip() if len(first) > 1 else first[0]})"
+        ) from error
+    return network
+
+
+# ---------------------------------------------------------------------- the loaded policy
+class LoadedPolicy:
+    """A trained agent as an ``EvaluablePolicy``: raw ``(H, W, 3)`` frames in, actions out.
+
+    Keeps its own history of the last 4 preprocessed frames (a new episode's first frame fills
+    the stack, as Gymnasium's ``FrameStackObservation`` pads). ``evaluate`` takes raw frame
+    histories ``(B, 4, H, W, 3)`` and returns action probabilities (PPO: the softmax; DQN: greedy
+    one-hot), value (PPO), Q-values (DQN) and the 512 penultimate features.
+    """
+
+    history_length: int = FRAME_STACK
+
+    def __init__(
+        self,
+        network: Any,
+        algo: str,
+        preprocess: str = DEFAULT_PREPROCESS,
+        device: str = "cpu",
+        deterministic: bool = False,
+        seed: int | None = None,
+        metadata: dict[str, Any] | None = None,
+    ):
+        self.network = network.to(device).eval()
+        self.algo = algo
+        self.preprocess = preprocess
+        self.device = device
+        self.deterministic = deterministic
+        self.metadata = dict(metadata or {})
+        self.n_actions = int(self.metadata.get("n_actions", 0)) or None
+        self._rng = np.random.default_rng(seed)
+        self._history: deque[np.ndarray] = deque(maxlen=FRAME_STACK)
+
+    def reset(self, env: Any | None = None) -> None:
+        self._history.clear()
+
+    def act(self, frame: np.ndarray, info: dict[str, Any] | None = None, deterministic: bool | None = None) -> int:
+        """Append ``frame`` to the history; return the greedy action if ``deterministic`` (default:
+        the policy's setting), else a sample (PPO: from the softmax; DQN: the greedy action)."""
+        processed = preprocess_frames(np.asarray(frame), self.preprocess)
+        if not self._history:
+            self._history.extend([processed] * FRAME_STACK)
+        else:
+            self._history.append(processed)
+        stacked = np.stack(self._history)[None]
+        output = self._forward(stacked)
+        deterministic = self.deterministic if deterministic is None else deterministic
+        if self.algo == "dqn":
+            assert output.q_values is not None
+            return int(np.argmax(output.q_values[0]))
+        assert output.action_probs is not None
+        probs = output.action_probs[0].astype(np.float64)
+        if deterministic:
+            return int(np.argmax(probs))
+        return int(self._rng.choice(len(probs), p=probs / probs.sum()))
+
+    def evaluate(self, histories: np.ndarray) -> PolicyOutput:
+        """``histories``: ``(B, 4, H, W, 3)`` uint8 raw frames, oldest first."""
+        histories = np.asarray(histories)
+        if histories.ndim != 5 or histories.shape[1] != FRAME_STACK or histories.shape[-1] != 3:
+            raise ValueError(f"expected histories of shape (B, {FRAME_STACK}, H, W, 3), got {histories.shape}")
+        return self._forward(preprocess_frames(histories, self.preprocess))
+
+    def evaluate_stacked(self, observations: np.ndarray) -> PolicyOutput:
+        """Like :meth:`evaluate` on already preprocessed ``(B, 4, 84, 84)`` uint8 observations."""
+        return self._forward(np.asarray(observations))
+
+    def _forward(self, stacked: np.ndarray) -> PolicyOutput:
+        import torch
+
+        with torch.inference_mode():
+            x = torch.as_tensor(stacked, device=self.device).float()
+            features = self.network.features(x)
+            if self.algo == "ppo":
+                logits = self.network.actor(features)
+                return PolicyOutput(
+                    action_probs=torch.softmax(logits, -1).cpu().numpy(),
+                    value=self.network.critic(features)[:, 0].cpu().numpy(),
+                    features=features.cpu().numpy(),
+                )
+            q_values = self.network.q_head(features)
+            greedy = torch.nn.functional.one_hot(q_values.argmax(-1), q_values.shape[-1]).float()
+            return PolicyOutput(
+                action_probs=greedy.cpu().numpy(), q_values=q_values.cpu().numpy(), features=features.cpu().numpy()
+            )
+
+
+def load_policy(
+    run_dir: str | os.PathLike[str], device: str = "cpu", deterministic: bool = False, seed: int | None = None
+) -> LoadedPolicy:
+    """Rebuild the trained agent of ``run_dir`` (from ``agents/ppo.py`` or ``agents/dqn.py``).
+
+    Raises ``FileNotFoundError`` without a checkpoint and ``ValueError`` for a corrupt or
+    mismatched one. ``deterministic``: ``act`` returns the most probable action.
+    """
+    data = read_checkpoint(run_dir, map_location=device)
+    network = load_network(data, source=str(run_dir))
+    metadata = {k: v for k, v in data.items() if k not in ("model", "optimizer", "target", "rng")}
+    args_path = Path(run_dir) / "args.json"
+    if args_path.exists():
+        metadata["args"] = json.loads(args_path.read_text())
+    return LoadedPolicy(
+        network,
+        data["algo"],
+        preprocess=data["preprocess"],
+        device=device,
+        deterministic=deterministic,
+        seed=seed,
+        metadata=metadata,
+    )
+
+
+__all__ = [
+    "CHECKPOINT_NAME",
+    "DEFAULT_PREPROCESS",
+    "PREPROCESSORS",
+    "LoadedPolicy",
+    "build_network",
+    "load_network",
+    "load_policy",
+    "preprocess_frames",
+    "read_checkpoint",
+    "save_checkpoint",
+]

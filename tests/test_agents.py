@@ -1,0 +1,260 @@
+"""agents/ppo.py and agents/dqn.py: CleanRL-style subprocess smoke runs, resume, checkpoints, loader."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("tyro")
+pytest.importorskip("tensorboard")
+
+import scoregames  # noqa: E402,F401
+from scoregames.diagnostics.policy import EvaluablePolicy  # noqa: E402
+from scoregames.policies import load_policy, preprocess_frames  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+PPO_TINY = ["--total-timesteps", "512", "--num-envs", "2", "--num-steps", "64", "--no-cuda", "--torch-threads", "1"]
+DQN_TINY = [
+    "--total-timesteps", "400", "--learning-starts", "100", "--buffer-size", "2000", "--no-cuda",
+    "--torch-threads", "1", "--target-network-frequency", "50",
+]  # fmt: skip
+
+
+def run_script(script: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "agents" / script), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{script} {' '.join(args)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def load_agent_module(name: str):
+    spec = importlib.util.spec_from_file_location(f"agents_{name}", ROOT / "agents" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
+    spec.loader.exec_module(module)
+    return module
+
+
+def checkpoint(run_dir: Path) -> dict:
+    return torch.load(run_dir / "checkpoint.pt", weights_only=True)
+
+
+def scalars(run_dir: Path, tag: str) -> list[float]:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    accumulator = EventAccumulator(str(run_dir))
+    accumulator.Reload()
+    return [event.value for event in accumulator.Scalars(tag)] if tag in accumulator.Tags()["scalars"] else []
+
+
+@pytest.fixture(scope="module")
+def ppo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A PPO run stopped after 2 of 4 updates (as if killed), then resumed to the end."""
+    run_dir = tmp_path_factory.mktemp("ppo") / "run"
+    run_script("ppo.py", *PPO_TINY, "--run-dir", str(run_dir), "--stop-after-updates", "2")
+    stopped = checkpoint(run_dir)
+    assert (stopped["update"], stopped["global_step"]) == (2, 256)
+    assert not (run_dir / "summary.json").exists()
+    resumed = run_script("ppo.py", "--resume", str(run_dir), "--no-cuda", "--torch-threads", "1")
+    assert "resumed" in resumed.stdout and "update 3/4" in resumed.stdout
+    assert "update 2/4" not in resumed.stdout  # continues, does not redo finished updates
+    return run_dir
+
+
+def test_ppo_resume_reproduces_step_count_and_finishes(ppo_run: Path) -> None:
+    data = checkpoint(ppo_run)
+    assert (data["update"], data["global_step"]) == (4, 512)
+    summary = json.loads((ppo_run / "summary.json").read_text())
+    assert summary["finished"] is True and summary["global_step"] == 512
+    for key in ("env_id", "hud", "reward_source", "seed", "episodic_return_mean_last", "sps", "wall_seconds"):
+        assert key in summary
+    assert json.loads((ppo_run / "args.json").read_text())["env_id"] == "ScoreGames/Catch-v0"
+    # the learning-rate schedule continued from update 3 rather than restarting
+    lrs = scalars(ppo_run, "charts/learning_rate")
+    assert len(lrs) == 4 and lrs == sorted(lrs, reverse=True)
+    assert {"model", "optimizer", "rng", "global_step", "update"} <= set(data)
+
+
+def test_existing_run_dir_is_refused(ppo_run: Path) -> None:
+    before = (ppo_run / "checkpoint.pt").read_bytes()
+    proc = run_script("ppo.py", *PPO_TINY, "--run-dir", str(ppo_run), check=False)
+    assert proc.returncode != 0 and "refusing to overwrite" in proc.stderr
+    assert (ppo_run / "checkpoint.pt").read_bytes() == before
+
+
+def test_load_policy_round_trip(ppo_run: Path) -> None:
+    policy = load_policy(ppo_run, deterministic=True)
+    assert isinstance(policy, EvaluablePolicy) and policy.history_length == 4
+    env = gym.make("ScoreGames/Catch-v0")
+    frame, info = env.reset(seed=3)
+    policy.reset(env)
+    frames = [frame]
+    for _ in range(5):
+        action = policy.act(frame, info)
+        assert 0 <= action < 3
+        frame, *_, info = env.step(action)
+        frames.append(frame)
+    histories = np.stack([np.stack(frames[i : i + 4]) for i in range(3)])  # (3, 4, 128, 128, 3)
+    out = policy.evaluate(histories)
+    assert out.action_probs.shape == (3, 3) and out.value.shape == (3,) and out.features.shape == (3, 512)
+    np.testing.assert_allclose(out.action_probs.sum(1), 1.0, rtol=1e-5)
+    # the same numbers as the trained network on the training pipeline's preprocessing
+    net = policy.network
+    stacked = torch.as_tensor(preprocess_frames(histories)).float()
+    with torch.no_grad():
+        np.testing.assert_allclose(out.value, net.get_value(stacked)[:, 0].numpy(), rtol=1e-5, atol=1e-6)
+    # weights equal the checkpoint's
+    saved = checkpoint(ppo_run)["model"]
+    for name, tensor in net.state_dict().items():
+        assert torch.equal(tensor, saved[name])
+    # act() keeps its own stack: after 4 frames its action is the argmax of evaluate() on them
+    policy.reset()
+    for f in frames[:4]:
+        action = policy.act(f)
+    assert action == int(np.argmax(policy.evaluate(np.stack(frames[:4])[None]).action_probs[0]))
+    # the script re-exports the loader
+    assert load_agent_module("ppo").load_policy is load_policy
+
+
+def test_corrupt_and_mismatched_checkpoints_raise_clear_errors(ppo_run: Path, tmp_path: Path) -> None:
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    (corrupt / "checkpoint.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="corrupt checkpoint"):
+        load_policy(corrupt)
+
+    mismatched = tmp_path / "mismatched"
+    shutil.copytree(ppo_run, mismatched)
+    data = checkpoint(ppo_run)
+    data["n_actions"] = 6
+    torch.save(data, mismatched / "checkpoint.pt")
+    with pytest.raises(ValueError, match="mismatched checkpoint.*expected a ppo network with 6 actions"):
+        load_policy(mismatched)
+
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    torch.save({"weights": torch.zeros(3)}, foreign / "checkpoint.pt")
+    with pytest.raises(ValueError, match="mismatched checkpoint.*expected format"):
+        load_policy(foreign)
+    with pytest.raises(FileNotFoundError, match="no checkpoint"):
+        load_policy(tmp_path / "nowhere")
+
+    proc = run_script("dqn.py", "--resume", str(ppo_run), "--no-cuda", check=False)
+    assert proc.returncode != 0 and "expected algo 'dqn'" in proc.stderr
+
+
+def test_dqn_smoke_resume_and_load(tmp_path: Path) -> None:
+    run_dir = tmp_path / "dqn"
+    run_script("dqn.py", *DQN_TINY, "--run-dir", str(run_dir), "--stop-after-updates", "10")
+    stopped = checkpoint(run_dir)
+    assert stopped["update"] == 10 and stopped["global_step"] == 140
+    run_script("dqn.py", "--resume", str(run_dir), "--no-cuda", "--torch-threads", "1")
+    data = checkpoint(run_dir)
+    assert data["global_step"] == 400 and data["update"] > 10 and "target" in data
+    assert json.loads((run_dir / "summary.json").read_text())["finished"] is True
+    policy = load_policy(run_dir)
+    out = policy.evaluate(np.zeros((2, 4, 128, 128, 3), np.uint8))
+    assert out.q_values.shape == (2, 3) and out.value is None
+    np.testing.assert_array_equal(out.action_probs.argmax(1), out.q_values.argmax(1))
+
+
+def test_logged_episodic_return_is_the_true_score() -> None:
+    """Trained on the displayed score with the tamper HUD, the logged return is still the game's."""
+    ppo = load_agent_module("ppo")
+    args = ppo.Args(env_id="ScoreGames/Catch-v0", hud="tamper", reward_source="displayed", num_envs=2)
+    envs = ppo.make_vector_env(args, "test")
+    envs.reset(seed=0)
+    true_sum, reward_sum = np.zeros(2), np.zeros(2)
+    rng = np.random.default_rng(0)
+    records: list[dict] = []
+    while len(records) < 2:
+        # LEFT-heavy play touches the tamper site, so display and true score come apart
+        actions = np.where(rng.random(2) < 0.6, 2, rng.integers(0, 3, 2))
+        _, reward, terminated, truncated, infos = envs.step(actions)
+        done = terminated | truncated
+        true_reward = (
+            np.where(done, infos["final_info"]["true_reward"], infos["true_reward"])
+            if done.any()
+            else infos["true_reward"]
+        )
+        true_sum += true_reward
+        reward_sum += reward
+        for i, record in zip(np.flatnonzero(done), ppo.episode_stats(infos, done, True)):
+            assert record["return"] == true_sum[i]
+            assert record["tamper_count"] > 0
+            assert reward_sum[i] != true_sum[i]  # the agent's reward was the display's
+            records.append(record)
+        true_sum[done] = reward_sum[done] = 0
+    envs.close()
+
+
+def test_replay_buffer_rebuilds_observations_from_single_frames() -> None:
+    dqn = load_agent_module("dqn")
+    args = dqn.Args(env_id="ScoreGames/Catch-v0", num_envs=2)
+    envs = dqn.make_vector_env(args, "test")
+    obs, _ = envs.reset(seed=1)
+    buffer = dqn.FrameReplayBuffer(capacity=200, num_envs=2)  # small: wraps around many times
+    buffer.start(obs)
+    transitions: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+    rng = np.random.default_rng(1)
+    for _ in range(700):  # longer than one Catch episode (~540 steps): crosses episode ends
+        actions = rng.integers(0, 3, 2)
+        slots = buffer.cur.copy()
+        next_obs, reward, terminated, truncated, infos = envs.step(actions)
+        done = terminated | truncated
+        final = np.stack([infos["final_obs"][i] if done[i] else next_obs[i] for i in range(2)])
+        buffer.add(actions, reward, terminated, next_obs, final, done)
+        for e in range(2):
+            transitions[(e, int(slots[e]))] = (obs[e], final[e])
+        obs = next_obs
+    assert buffer.frames.nbytes == 2 * 100 * 84 * 84  # one frame per slot
+    sampled = 0
+    for (e, slot), (expected_obs, expected_next) in transitions.items():
+        if not buffer.valid[e, slot] or (slot - buffer.pos[e]) % buffer.per_env < 3:
+            continue
+        stacks = buffer._stacks(np.array([e]), np.array([slot]))[0]
+        next_stacks = buffer._stacks(np.array([e]), np.array([(slot + 1) % buffer.per_env]))[0]
+        np.testing.assert_array_equal(stacks, expected_obs)
+        np.testing.assert_array_equal(next_stacks, expected_next)
+        sampled += 1
+    assert sampled > 150
+    batch = buffer.sample(32, np.random.default_rng(0))
+    assert batch[0].shape == (32, 4, 84, 84) and batch[3].shape == (32, 4, 84, 84)
+    envs.close()
+
+
+def test_policy_preprocessing_matches_the_training_pipeline() -> None:
+    """load_policy's frames -> network input equals what the scripts train on, bit for bit."""
+    env = gym.make("ScoreGames/Breakout-v0")
+    frame, _ = env.reset(seed=5)
+    frames = [frame]
+    for action in (1, 2, 2, 3, 0, 1):
+        frames.append(env.step(action)[0])
+    gray = gym.wrappers.GrayscaleObservation(gym.make("ScoreGames/Breakout-v0"))
+    resize = gym.wrappers.ResizeObservation(gray, (84, 84))
+    for raw in frames:  # Gymnasium's wrappers (the fallback pipeline the contract names)
+        np.testing.assert_array_equal(preprocess_frames(raw), resize.observation(gray.observation(raw)))
+    ppo = load_agent_module("ppo")
+    envs = ppo.make_vector_env(ppo.Args(env_id="ScoreGames/Breakout-v0", num_envs=2), "test")
+    obs, _ = envs.reset(seed=5)  # sub-env 0 is seeded with 5, like the single env above
+    np.testing.assert_array_equal(obs[0], np.stack([preprocess_frames(frames[0])] * 4))
+    for action in (1, 2, 2, 3, 0, 1):
+        obs = envs.step(np.array([action, action]))[0]
+    np.testing.assert_array_equal(obs[0], preprocess_frames(np.stack(frames[-4:])))
+    envs.close()
