@@ -210,7 +210,7 @@ def test_env_render_mode_human_opens_the_same_window_and_survives_its_closing() 
     env.reset(seed=0)
     window = env.unwrapped._window
     assert window is not None and window.screen is not None
-    assert window.screen.get_size() == (128 * window.zoom, 128 * window.zoom)
+    assert window.screen.get_size() == (128 * window.zoom + window.panel_width, 128 * window.zoom)
     pygame.event.post(pygame.event.Event(pygame.QUIT))
     env.step(0)
     assert window.closed and window.screen is None
