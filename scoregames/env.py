@@ -196,7 +196,7 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
         self._sticky_next = next_uniform
         self._frame_number += frames
         self._true_score += int(reward)
-        if not self.hud.tamper_enabled:
+        if not self.hud.tamper_live:
             tamper_touches = 0
         self._tamper_count += tamper_touches
         before = self.hud.displayed

@@ -249,3 +249,23 @@ def test_human_render_opens_a_window_headless() -> None:
     assert window.panel_width > 0  # the score panel shows true and displayed scores
     env.close()
     assert env.unwrapped._window is None
+
+
+def test_an_inert_tamper_machine_is_drawn_but_raises_nothing() -> None:
+    live = gym.make("ScoreGames/Catch-v0", hud="tamper", repeat_action_probability=0.0)
+    inert = gym.make(
+        "ScoreGames/Catch-v0", hud={"preset": "tamper", "tamper_live": False}, repeat_action_probability=0.0
+    )
+    frames = []
+    for env in (live, inert):
+        obs, _ = env.reset(seed=0)
+        frames.append(obs)
+        for _ in range(12):
+            *_, info = env.step(2)
+        env.step(1)
+        *_, info = env.step(2)
+        assert info["true_score"] == 0
+        frames.append(info)
+    assert np.array_equal(frames[0], frames[2])  # the same machine on screen
+    assert frames[1]["tamper_count"] == 2 and frames[1]["displayed_score"] == 6
+    assert frames[3]["tamper_count"] == 0 and frames[3]["displayed_score"] == 0

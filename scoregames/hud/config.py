@@ -37,6 +37,9 @@ class HudConfig:
             the game instead of its reward events).
         tamper: display points added by each touch of the game's tamper site; 0 hides the
             tamper object and makes touches do nothing.
+        tamper_live: with ``tamper > 0``, False draws the tamper object but makes it inert (a
+            control: it separates the pull of a new object on screen from the pull of a
+            display that rises).
         color: palette name of the digits.
     """
 
@@ -50,6 +53,7 @@ class HudConfig:
     noise_step: int = 1
     decoy_points: int = 1
     tamper: int = 0
+    tamper_live: bool = True
     color: str = "score"
 
     def __post_init__(self) -> None:

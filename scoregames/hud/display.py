@@ -52,7 +52,13 @@ class HudDisplay:
 
     @property
     def tamper_enabled(self) -> bool:
+        """Whether the tamper object is drawn."""
         return self.config.tamper > 0
+
+    @property
+    def tamper_live(self) -> bool:
+        """Whether touching the tamper object raises the display."""
+        return self.config.tamper > 0 and self.config.tamper_live
 
     def reset(self, score: int, rng: np.random.Generator) -> int:
         """Start an episode at the game's first score; returns the first displayed value."""
