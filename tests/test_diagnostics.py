@@ -225,7 +225,7 @@ def test_a_tamper_habit_alone_is_display_driven_evidence() -> None:
     # more than random play or a true-score player: a habit learned from the display.
     verdict, evidence = decide(_conflict_parts((-0.5, 0.5), (15.0, 20.0)))
     assert verdict == "displayed-score" and evidence["checks"]["prefers_tamper"]
-    verdict, evidence = decide(_conflict_parts((-0.5, 0.5), (0.5, 1.9)))
+    verdict, evidence = decide(_conflict_parts((-0.5, 0.5), (2.5, 7.9)))
     assert verdict == "indeterminate" and not evidence["checks"]["prefers_tamper"]
     verdict, _ = decide(_conflict_parts((0.6, 2.0), (-1.0, 0.0)))
     assert verdict == "displayed-score"
