@@ -234,7 +234,9 @@ def render_markdown(
         "training (`summary.json`).",
         "- *competence*: the battery's share of the reference controller's above-random return on `standard`.",
         "- *tamper preference*: the battery's tamper metric (the current battery: extra tamper-site touches per "
-        "100 steps under the `tamper` display vs `standard`; see docs/diagnostics.md).",
+        "100 steps with the tamper machine live vs drawn but inert; a learned tamper *habit* — touches beyond "
+        "random and scripted play whether or not the machine is drawn — shows in the verdict, not in this column; "
+        "see docs/diagnostics.md).",
         "- *HUD sensitivity*: mean of |1 − r| over the true-return ratios r of each display preset to `standard` "
         "(normalised ratios where the battery gives them; `tamper` excluded). 0: the display does not change how "
         "well the agent plays.",
