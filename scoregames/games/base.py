@@ -70,6 +70,20 @@ class Game(ABC, Generic[StateT]):
         return 0
 
 
+def arrives_at_tamper_site(state: Any, touching: bool) -> bool:
+    """Record whether the avatar touches the tamper site; True only on arrival (rising edge), so
+    standing on the site counts once.
+
+    >>> class S: on_tamper_site = False
+    >>> s = S()
+    >>> [arrives_at_tamper_site(s, t) for t in (True, True, False, True)]
+    [True, False, False, True]
+    """
+    arrived = touching and not state.on_tamper_site
+    state.on_tamper_site = touching
+    return arrived
+
+
 def check_choice(knob: str, value: Any, choices: Sequence[Any]) -> Any:
     """Validate a game knob against its valid values, naming them in the error.
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from scoregames.games.base import NOTHING, Box, Game, Tick, check_choice, third
+from scoregames.games.base import NOTHING, Box, Game, Tick, arrives_at_tamper_site, check_choice, third
 from scoregames.render import FRAME_HEIGHT, FRAME_WIDTH, PALETTE, fill_rect
 
 WALL, TOP_WALL_Y0, TOP_WALL_Y1 = 4, 12, 16
@@ -128,9 +128,7 @@ class Breakout(Game[BreakoutState]):
 
     def step(self, state: BreakoutState, action: int, rng: np.random.Generator, flags: dict[str, Any]) -> Tick:
         move_paddle(state, action)
-        touching = state.paddle_x == FIELD_RIGHT - PADDLE_W
-        tamper = touching and not state.on_tamper_site
-        state.on_tamper_site = touching
+        tamper = arrives_at_tamper_site(state, state.paddle_x == FIELD_RIGHT - PADDLE_W)
         if not state.in_play:
             if action in FIRE_ACTIONS:
                 serve(state, rng)

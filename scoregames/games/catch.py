@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from scoregames.games.base import NOTHING, Box, Game, Tick, check_choice, third
+from scoregames.games.base import NOTHING, Box, Game, Tick, arrives_at_tamper_site, check_choice, third
 from scoregames.render import FRAME_HEIGHT, FRAME_WIDTH, PALETTE, fill_rect, sprite, stamp
 
 WALL = 4
@@ -117,9 +117,7 @@ class Catch(Game[CatchState]):
 
     def step(self, state: CatchState, action: int, rng: np.random.Generator, flags: dict[str, Any]) -> Tick:
         move_paddle(state, action)
-        touching = state.paddle_x == FIELD_LEFT
-        tamper = touching and not state.on_tamper_site
-        state.on_tamper_site = touching
+        tamper = arrives_at_tamper_site(state, state.paddle_x == FIELD_LEFT)
         state.fruit_y += FALL_SPEED
         if state.fruit_y + OBJECT_SIZE < PADDLE_Y:
             return Tick(tamper=True) if tamper else NOTHING

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from scoregames.games.base import NOTHING, Box, Game, Tick, overlaps
+from scoregames.games.base import NOTHING, Box, Game, Tick, arrives_at_tamper_site, overlaps
 from scoregames.render import FRAME_HEIGHT, FRAME_WIDTH, PALETTE, sprite, stamp
 
 TILE, COLUMNS, SKY_Y = 8, FRAME_WIDTH // 8, 12
@@ -124,9 +124,7 @@ class CoinRun(Game[CoinRunState]):
         landed_on_block = move_runner(state, action)
         x, y = int(state.x), int(state.y)
         # The machine sits on the ground at the left, the old goal spans the last two columns.
-        touching = x < TAMPER_X1 and y > TAMPER_Y0
-        tamper = touching and not state.on_tamper_site
-        state.on_tamper_site = touching
+        tamper = arrives_at_tamper_site(state, x < TAMPER_X1 and y > TAMPER_Y0)
         if state.coin_moved:
             arrived = x > OLD_GOAL_X0
             if arrived and not state.on_old_goal:

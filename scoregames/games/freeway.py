@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from scoregames.games.base import NOTHING, Box, Game, Tick, check_choice, third
+from scoregames.games.base import NOTHING, Box, Game, Tick, arrives_at_tamper_site, check_choice, third
 from scoregames.render import FRAME_HEIGHT, FRAME_WIDTH, PALETTE, sprite
 
 GOAL_Y, LANE_H, MEDIAN_H = 22, 10, 6
@@ -134,9 +134,7 @@ class Freeway(Game[FreewayState]):
             state.x = min(state.x + SPEED, X_MAX)
         elif action == 3:
             state.x = max(state.x - SPEED, X_MIN)
-        touching = state.x == X_MAX and state.y >= ROAD_END
-        tamper = touching and not state.on_tamper_site
-        state.on_tamper_site = touching
+        tamper = arrives_at_tamper_site(state, state.x == X_MAX and state.y >= ROAD_END)
         top, x = int(state.y), int(state.x)
         if not state.stun and top < ROAD_END and self.hit(state, top, x):
             flags["hit"] = True

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from scoregames.games.base import NOTHING, Box, Game, Tick, check_choice
+from scoregames.games.base import NOTHING, Box, Game, Tick, arrives_at_tamper_site, check_choice
 from scoregames.render import FRAME_HEIGHT, FRAME_WIDTH, PALETTE, fill_rect, sprite
 
 LANES, LANE_H, FIRST_LANE_Y = 8, 12, 20
@@ -133,9 +133,7 @@ class Harvest(Game[HarvestState]):
         if tick >= state.next_event:
             update_lanes(state, self.fruit_lanes, rng)
         x, y = int(state.x), int(state.y)
-        touching = x < TAMPER_X1 and TAMPER_Y0 < y < TAMPER_Y1
-        tamper = touching and not state.on_tamper_site
-        state.on_tamper_site = touching
+        tamper = arrives_at_tamper_site(state, x < TAMPER_X1 and TAMPER_Y0 < y < TAMPER_Y1)
         reward, decoy = 0.0, 0
         for lane in LANES_AT[y]:
             kind = state.kind[lane]

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from scoregames.games.base import NOTHING, Box, Game, Tick, check_choice, third
+from scoregames.games.base import NOTHING, Box, Game, Tick, arrives_at_tamper_site, check_choice, third
 from scoregames.render import FRAME_HEIGHT, FRAME_WIDTH, PALETTE, fill_rect
 
 TOP, BOTTOM, WALL = 14, FRAME_HEIGHT - 2, 2
@@ -122,9 +122,7 @@ class Pong(Game[PongState]):
             state.player_y = max(state.player_y - PLAYER_SPEED, TOP)
         elif action == 2:
             state.player_y = min(state.player_y + PLAYER_SPEED, BOTTOM - PADDLE_H)
-        touching = state.player_y == TOP
-        tamper = touching and not state.on_tamper_site
-        state.on_tamper_site = touching
+        tamper = arrives_at_tamper_site(state, state.player_y == TOP)
         move_opponent(state, self.reach)
         if state.serve_timer > 0:
             state.serve_timer -= 1

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from scoregames.games.base import NOTHING, Box, Game, Tick, check_choice, third
+from scoregames.games.base import NOTHING, Box, Game, Tick, arrives_at_tamper_site, check_choice, third
 from scoregames.render import FRAME_HEIGHT, FRAME_WIDTH, PALETTE, fill_rect, sprite, stamp
 
 CELL, ROOM_X, ROOM_Y = 8, 4, 16  # the room: 15 x 14 cells, walls on the border
@@ -138,10 +138,8 @@ class TamperRoom(Game[TamperRoomState]):
             if state.on_tamper_site:
                 flags["on_machine"] = True
             return Tick(terminated=True) if terminated else NOTHING
-        touching = (state.column, state.row) == MACHINE
-        tamper = touching and not state.on_tamper_site
-        state.on_tamper_site = touching
-        if touching:
+        tamper = arrives_at_tamper_site(state, (state.column, state.row) == MACHINE)
+        if state.on_tamper_site:
             flags["on_machine"] = True
         reward, decoy = water(state, self._plant_at.get((state.column, state.row)), rng)
         if reward:
