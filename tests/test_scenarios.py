@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from scoregames.games import catch as catch_rules
+from scoregames.diagnostics.adapters import ADAPTERS
 from scoregames.games import pong as pong_rules
 
 from .helpers import play
 
-
-def catch_tracker(state: catch_rules.CatchState) -> int:
-    centre = state.paddle_x + catch_rules.PADDLE_W / 2
-    target = state.fruit_x + catch_rules.OBJECT_SIZE / 2
-    return 0 if abs(centre - target) < 3 else 1 if target > centre else 2
+# The diagnostics' scripted Catch controllers: one plays for the fruit, one chases the star.
+catch_tracker = ADAPTERS["Catch"].play
+star_chaser = ADAPTERS["Catch"].decoy
 
 
 def test_catch_tracker_catches_every_fruit() -> None:
@@ -36,12 +34,6 @@ def test_catch_idle_paddle_misses_off_centre_fruit() -> None:
 
 
 def test_catch_decoy_counts_only_on_the_decoupled_display() -> None:
-    def star_chaser(state: catch_rules.CatchState) -> int:
-        target = state.decoy_x if state.decoy_x >= 0 else state.fruit_x
-        centre = state.paddle_x + catch_rules.PADDLE_W / 2
-        target += catch_rules.OBJECT_SIZE / 2
-        return 0 if abs(centre - target) < 3 else 1 if target > centre else 2
-
     infos = play("Catch", star_chaser, 2000, hud="decoupled", decoy_prob=1.0, drops=8)
     assert infos[-1]["displayed_score"] == 8 and infos[-1]["true_score"] == -8
 
