@@ -278,8 +278,8 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
         other = HudDisplay(config, FRAME_SHAPE[0], FRAME_SHAPE[1])
         other.reset(self.game.shown_score(self._game_state), np.random.default_rng(0))
         other.steps = self.hud.steps
-        if config.position == "random":
-            other.anchor = self.hud.anchor if self.hud_config.position == "random" else other.anchor
+        if config.position == "random" and self.hud_config.position == "random":
+            other.anchor = self.hud.anchor  # keep this episode's anchor rather than a fresh draw
         visible = config.visible if isinstance(config.visible, bool) else config.visible > 0
         self.draw_into(frame, displayed=displayed_score, hud=other, visible=visible)
         return frame
