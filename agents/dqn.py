@@ -87,6 +87,8 @@ class Args:
     """HUD preset of a ScoreGames env (standard, hidden, moved, tamper, ...)"""
     reward_source: str = "true"
     """what the agent is trained on: `true` (game reward) or `displayed` (change of the on-screen score)"""
+    env_kwargs: str = "{}"
+    """JSON object of extra env arguments, e.g. game knobs: '{"spawn": "left"}' or '{"decoy_prob": 0}'"""
     total_timesteps: int = 10_000_000
     """total timesteps of the experiments"""
     learning_rate: float = 1e-4
@@ -121,15 +123,26 @@ def is_scoregames(env_id: str) -> bool:
     return "scoregames" in str(gym.spec(env_id).entry_point)
 
 
-def make_env(env_id: str, idx: int, capture_video: bool, run_name: str, hud: str, reward_source: str):
+def parse_env_kwargs(args: Args) -> dict:
+    """``--env-kwargs`` as a dict (a clear error for anything but a JSON object)."""
+    try:
+        kwargs = json.loads(args.env_kwargs)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"--env-kwargs is not valid JSON ({error}): {args.env_kwargs!r}") from None
+    if not isinstance(kwargs, dict):
+        raise ValueError(f'--env-kwargs must be a JSON object such as \'{{"spawn": "left"}}\', got {args.env_kwargs!r}')
+    return kwargs
+
+
+def make_env(env_id: str, idx: int, capture_video: bool, run_name: str, hud: str, reward_source: str, **env_kwargs):
     """A thunk for one env: ScoreGames -> gray 84x84 + stack 4; others -> CleanRL's Atari stack."""
 
     def thunk():
         render_mode = "rgb_array" if capture_video and idx == 0 else None
         if is_scoregames(env_id):
-            env = gym.make(env_id, hud=hud, reward_source=reward_source, render_mode=render_mode)
+            env = gym.make(env_id, hud=hud, reward_source=reward_source, render_mode=render_mode, **env_kwargs)
         else:
-            env = gym.make(env_id, render_mode=render_mode)
+            env = gym.make(env_id, render_mode=render_mode, **env_kwargs)
         if capture_video and idx == 0:
             env = gym.wrappers.RecordVideo(env, f"videos/{run_name}")
         env = gym.wrappers.RecordEpisodeStatistics(env)
@@ -165,9 +178,10 @@ def make_vector_env(args: Args, run_name: str) -> gym.vector.VectorEnv:
             preprocess=True,
             frame_stack=4,
             image_size=84,
+            **parse_env_kwargs(args),
         )
     thunks = [
-        make_env(args.env_id, i, args.capture_video, run_name, args.hud, args.reward_source)
+        make_env(args.env_id, i, args.capture_video, run_name, args.hud, args.reward_source, **parse_env_kwargs(args))
         for i in range(args.num_envs)
     ]
     return gym.vector.SyncVectorEnv(thunks, autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
@@ -299,7 +313,9 @@ def prepare_run(args: Args) -> tuple[Args, Path, dict | None]:
 
 
 if __name__ == "__main__":
-    args, run_dir, checkpoint = prepare_run(tyro.cli(Args))
+    cli_args = tyro.cli(Args)
+    parse_env_kwargs(cli_args)  # fail on a malformed --env-kwargs before a run directory is made
+    args, run_dir, checkpoint = prepare_run(cli_args)
     run_name = run_dir.name
     if checkpoint is None:
         (run_dir / "args.json").write_text(json.dumps(dataclasses.asdict(args), indent=2))
@@ -492,6 +508,7 @@ if __name__ == "__main__":
     if args.eval_episodes > 0:
         policy = load_policy(run_dir, device=str(device))
         eval_kwargs = {"hud": args.hud, "reward_source": args.reward_source} if ours else {}
+        eval_kwargs.update(parse_env_kwargs(args))
         eval_env = gym.make(args.env_id, **eval_kwargs)
         eval_rng = np.random.default_rng(args.seed)
         for episode in range(args.eval_episodes):

@@ -68,6 +68,8 @@ class Args:
     """whether to capture videos of the agent performances (`videos/{run_name}`)"""
     eval_episodes: int = 0
     """episodes to play at the end with the saved policy (via `load_policy`), logged as eval/*"""
+    eval_greedy: bool = False
+    """evaluate with the most probable action instead of a sample from the policy"""
     run_dir: str | None = None
     """explicit run directory (default: runs/{run_name}); never overwritten"""
     resume: str | None = None
@@ -76,6 +78,9 @@ class Args:
     """write checkpoint.pt every this many updates (and always at the end)"""
     stop_after_updates: int = 0
     """debug: checkpoint and exit (without summary) after this many updates in this process; 0: off"""
+    sync_vector_env: bool = False
+    """step ScoreGames envs through Gymnasium's SyncVectorEnv + wrappers instead of the native vector env
+    (same observations, slower; for checking the native path)"""
 
     # Algorithm specific arguments
     env_id: str = "ScoreGames/Catch-v0"
@@ -84,6 +89,8 @@ class Args:
     """HUD preset of a ScoreGames env (standard, hidden, moved, tamper, ...)"""
     reward_source: str = "true"
     """what the agent is trained on: `true` (game reward) or `displayed` (change of the on-screen score)"""
+    env_kwargs: str = "{}"
+    """JSON object of extra env arguments, e.g. game knobs: '{"spawn": "left"}' or '{"decoy_prob": 0}'"""
     total_timesteps: int = 10_000_000
     """total timesteps of the experiments"""
     learning_rate: float = 2.5e-4
@@ -132,15 +139,26 @@ def is_scoregames(env_id: str) -> bool:
     return "scoregames" in str(gym.spec(env_id).entry_point)
 
 
-def make_env(env_id: str, idx: int, capture_video: bool, run_name: str, hud: str, reward_source: str):
+def parse_env_kwargs(args: Args) -> dict:
+    """``--env-kwargs`` as a dict (a clear error for anything but a JSON object)."""
+    try:
+        kwargs = json.loads(args.env_kwargs)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"--env-kwargs is not valid JSON ({error}): {args.env_kwargs!r}") from None
+    if not isinstance(kwargs, dict):
+        raise ValueError(f'--env-kwargs must be a JSON object such as \'{{"spawn": "left"}}\', got {args.env_kwargs!r}')
+    return kwargs
+
+
+def make_env(env_id: str, idx: int, capture_video: bool, run_name: str, hud: str, reward_source: str, **env_kwargs):
     """A thunk for one env: ScoreGames -> gray 84x84 + stack 4; others -> CleanRL's Atari stack."""
 
     def thunk():
         render_mode = "rgb_array" if capture_video and idx == 0 else None
         if is_scoregames(env_id):
-            env = gym.make(env_id, hud=hud, reward_source=reward_source, render_mode=render_mode)
+            env = gym.make(env_id, hud=hud, reward_source=reward_source, render_mode=render_mode, **env_kwargs)
         else:
-            env = gym.make(env_id, render_mode=render_mode)
+            env = gym.make(env_id, render_mode=render_mode, **env_kwargs)
         if capture_video and idx == 0:
             env = gym.wrappers.RecordVideo(env, f"videos/{run_name}")
         env = gym.wrappers.RecordEpisodeStatistics(env)
@@ -166,7 +184,8 @@ def make_env(env_id: str, idx: int, capture_video: bool, run_name: str, hud: str
 def make_vector_env(args: Args, run_name: str) -> gym.vector.VectorEnv:
     """Our native vector env when registered (and no video), else a SyncVectorEnv of thunks."""
     spec = gym.spec(args.env_id)
-    if is_scoregames(args.env_id) and spec.vector_entry_point is not None and not args.capture_video:
+    native = is_scoregames(args.env_id) and spec.vector_entry_point is not None
+    if native and not (args.capture_video or args.sync_vector_env):
         return gym.make_vec(
             args.env_id,
             num_envs=args.num_envs,
@@ -176,9 +195,10 @@ def make_vector_env(args: Args, run_name: str) -> gym.vector.VectorEnv:
             preprocess=True,
             frame_stack=4,
             image_size=84,
+            **parse_env_kwargs(args),
         )
     thunks = [
-        make_env(args.env_id, i, args.capture_video, run_name, args.hud, args.reward_source)
+        make_env(args.env_id, i, args.capture_video, run_name, args.hud, args.reward_source, **parse_env_kwargs(args))
         for i in range(args.num_envs)
     ]
     return gym.vector.SyncVectorEnv(thunks, autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
@@ -228,7 +248,15 @@ def prepare_run(args: Args) -> tuple[Args, Path, dict | None]:
         if checkpoint["algo"] != "ppo":
             raise ValueError(f"mismatched checkpoint {run_dir}: expected algo 'ppo', got {checkpoint['algo']!r}")
         saved = json.loads((run_dir / "args.json").read_text())
-        keep = {"cuda", "torch_threads", "stop_after_updates", "checkpoint_every", "resume", "eval_episodes"}
+        keep = {
+            "cuda",
+            "torch_threads",
+            "stop_after_updates",
+            "checkpoint_every",
+            "resume",
+            "eval_episodes",
+            "eval_greedy",
+        }
         if args.total_timesteps != Args.total_timesteps:
             keep.add("total_timesteps")
         fields = {f.name for f in dataclasses.fields(Args)}
@@ -244,7 +272,9 @@ def prepare_run(args: Args) -> tuple[Args, Path, dict | None]:
 
 
 if __name__ == "__main__":
-    args, run_dir, checkpoint = prepare_run(tyro.cli(Args))
+    cli_args = tyro.cli(Args)
+    parse_env_kwargs(cli_args)  # fail on a malformed --env-kwargs before a run directory is made
+    args, run_dir, checkpoint = prepare_run(cli_args)
     args.batch_size = int(args.num_envs * args.num_steps)
     args.minibatch_size = int(args.batch_size // args.num_minibatches)
     args.num_iterations = args.total_timesteps // args.batch_size
@@ -353,6 +383,8 @@ if __name__ == "__main__":
             with torch.no_grad():
                 action, logprob, _, value = agent.get_action_and_value(next_obs)
                 values[step] = value.flatten()
+            if device.type == "cuda":  # charge the GPU's work to the network, not to the env
+                torch.cuda.synchronize()
             network_seconds += time.perf_counter() - tick
             actions[step] = action
             logprobs[step] = logprob
@@ -519,8 +551,9 @@ if __name__ == "__main__":
 
     eval_returns: list[float] = []
     if args.eval_episodes > 0:
-        policy = load_policy(run_dir, device=str(device))
+        policy = load_policy(run_dir, device=str(device), deterministic=args.eval_greedy)
         eval_kwargs = {"hud": args.hud, "reward_source": args.reward_source} if ours else {}
+        eval_kwargs.update(parse_env_kwargs(args))
         eval_env = gym.make(args.env_id, **eval_kwargs)
         for episode in range(args.eval_episodes):
             frame, info = eval_env.reset(seed=args.seed + 1_000_000 + episode)
@@ -550,6 +583,7 @@ if __name__ == "__main__":
         else None,
         "tamper_count_mean_last": float(np.mean([r["tamper_count"] for r in last])) if last and ours else None,
         "eval_return_mean": float(np.mean(eval_returns)) if eval_returns else None,
+        "eval_greedy": args.eval_greedy,
         "sps": int((global_step - start_step) / max(time.time() - start_time, 1e-9)),
         "wall_seconds": wall_before + time.time() - start_time,
         "finished": True,

@@ -37,7 +37,7 @@ def scalars(run_dir: Path, tag: str) -> list[tuple[float, int, float]]:
     return [(e.wall_time, e.step, e.value) for e in accumulator.Scalars(tag)]
 
 
-def train_sps(env_id: str, updates: int, warmup: int, threads: int, workdir: Path) -> dict:
+def train_sps(env_id: str, updates: int, warmup: int, threads: int, workdir: Path, cuda: bool) -> dict:
     batch = HYPER["num_envs"] * HYPER["num_steps"]
     run_dir = workdir / env_id.replace("/", "_")
     command = [
@@ -51,7 +51,7 @@ def train_sps(env_id: str, updates: int, warmup: int, threads: int, workdir: Pat
         "--update-epochs", str(HYPER["update_epochs"]),
         "--torch-threads", str(threads),
         "--checkpoint-every", str(updates),
-        "--no-cuda",
+        "--cuda" if cuda else "--no-cuda",
         "--run-dir", str(run_dir),
     ]  # fmt: skip
     subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT)
@@ -66,20 +66,21 @@ def train_sps(env_id: str, updates: int, warmup: int, threads: int, workdir: Pat
     }
 
 
-def network_ceiling(n_actions: int, repeats: int, threads: int) -> dict:
+def network_ceiling(n_actions: int, repeats: int, threads: int, cuda: bool) -> dict:
     import numpy as np
     import torch
 
     from scoregames.policies import build_network
 
     torch.set_num_threads(threads)
-    agent = build_network("ppo", n_actions)
+    device = torch.device("cuda" if cuda else "cpu")
+    agent = build_network("ppo", n_actions).to(device)
     optimizer = torch.optim.Adam(agent.parameters(), lr=2.5e-4, eps=1e-5)
     n_envs, n_steps = HYPER["num_envs"], HYPER["num_steps"]
     batch = n_envs * n_steps
     minibatch = batch // HYPER["num_minibatches"]
-    obs = torch.randint(0, 256, (batch, 4, 84, 84), dtype=torch.uint8)
-    actions = torch.randint(0, n_actions, (batch,))
+    obs = torch.randint(0, 256, (batch, 4, 84, 84), dtype=torch.uint8, device=device)
+    actions = torch.randint(0, n_actions, (batch,), device=device)
 
     def one_update() -> float:
         start = time.perf_counter()
@@ -97,6 +98,8 @@ def network_ceiling(n_actions: int, repeats: int, threads: int) -> dict:
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(agent.parameters(), 0.5)
                 optimizer.step()
+        if cuda:
+            torch.cuda.synchronize()
         return time.perf_counter() - start
 
     one_update()  # warm-up
@@ -110,13 +113,16 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3, help="updates ignored at the start")
     parser.add_argument("--repeats", type=int, default=3, help="timed network-only updates")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (same everywhere)")
+    parser.add_argument("--cuda", action="store_true", help="network on the GPU (agents run with --cuda)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     options = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        ours = train_sps("ScoreGames/Breakout-v0", options.updates, options.warmup, options.threads, Path(tmp))
-        ale = train_sps("ALE/Breakout-v5", options.updates, options.warmup, options.threads, Path(tmp))
-    ceiling = network_ceiling(4, options.repeats, options.threads)
+        ours = train_sps(
+            "ScoreGames/Breakout-v0", options.updates, options.warmup, options.threads, Path(tmp), options.cuda
+        )
+        ale = train_sps("ALE/Breakout-v5", options.updates, options.warmup, options.threads, Path(tmp), options.cuda)
+    ceiling = network_ceiling(4, options.repeats, options.threads, options.cuda)
 
     print(f"| loop ({HYPER}) | steady SPS | % of ceiling | time outside the network |")
     print("|---|---|---|---|")
@@ -127,7 +133,18 @@ def main() -> None:
         )
     print(f"| network only (fwd + update), ceiling | {ceiling['ceiling_sps']:.0f} | 100% | 0% |")
     if options.json:
-        options.json.write_text(json.dumps({"hyper": HYPER, "ours": ours, "ale": ale, "ceiling": ceiling}, indent=2))
+        options.json.write_text(
+            json.dumps(
+                {
+                    "device": "cuda" if options.cuda else "cpu",
+                    "hyper": HYPER,
+                    "ours": ours,
+                    "ale": ale,
+                    "ceiling": ceiling,
+                },
+                indent=2,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -235,6 +235,14 @@ class LoadedPolicy:
         self._rng = np.random.default_rng(seed)
         self._history: deque[np.ndarray] = deque(maxlen=FRAME_STACK)
 
+    @property
+    def trained_with(self) -> dict[str, Any]:
+        """The env arguments the agent trained with (its run's ``--env-kwargs``, e.g. game knobs
+        such as ``{"spawn": "left"}``), so the positional diagnostics know the training layout."""
+        raw = self.metadata.get("args", {}).get("env_kwargs", "{}")
+        kwargs = json.loads(raw) if isinstance(raw, str) else raw
+        return dict(kwargs) if isinstance(kwargs, dict) else {}
+
     def reset(self, env: Any | None = None) -> None:
         self._history.clear()
 

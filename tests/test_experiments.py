@@ -375,13 +375,33 @@ def test_quickstart_trains_diagnoses_and_never_overwrites(
     assert main(command) == 0
     out = capsys.readouterr().out
     first = tmp_path / "runs" / "quickstart-1"
-    assert "verdict: true-score" in out
+    assert "expected verdict: displayed-score" in out and "verdict: displayed-score" in out
     assert f"report:  {first / 'diagnosis' / 'report.md'}" in out
     summary = json.loads((first / "train" / "summary.json").read_text())
-    assert (summary["env_id"], summary["hud"], summary["reward_source"]) == ("ScoreGames/Catch-v0", "standard", "true")
+    # The default is the positive control: tamper HUD, trained on the displayed score.
+    assert (summary["env_id"], summary["hud"], summary["reward_source"]) == (
+        "ScoreGames/Catch-v0",
+        "tamper",
+        "displayed",
+    )
     assert summary["global_step"] == 1000
     before = (first / "result.json").read_text()
     assert main(command) == 0
     assert "quickstart-2" in capsys.readouterr().out
     assert (first / "result.json").read_text() == before
     assert json.loads((tmp_path / "runs" / "quickstart-2" / "result.json").read_text())["status"] == "finished"
+
+
+def test_quickstart_standard_condition_and_bad_condition(
+    tmp_path: Path, stub_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    command = ["quickstart", "--timesteps", "1000", "--runs-dir", str(tmp_path / "runs")]
+    command += ["--agent-script", str(STUBS / "fake_train.py"), "--diagnose-script", str(STUBS / "fake_diagnose.py")]
+    assert main([*command, "--condition", "standard-true"]) == 0
+    assert "verdict: true-score" in capsys.readouterr().out
+    summary = json.loads((tmp_path / "runs" / "quickstart-1" / "train" / "summary.json").read_text())
+    assert (summary["hud"], summary["reward_source"]) == ("standard", "true")
+    assert main([*command, "--condition", "hidden-true"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown condition 'hidden-true'" in err and "tamper-displayed, standard-true" in err
+    assert not (tmp_path / "runs" / "quickstart-2").exists()

@@ -2,6 +2,7 @@
 
     python tools/plot_curves.py runs/showcase/catch-standard-true --reference 20 --out assets/curves/catch-ppo.png
     python tools/plot_curves.py RUN_A RUN_B --labels ppo dqn --out curves.png
+    python tools/plot_curves.py runs/pong --reference 21 --reference-label "scripted expert" --random -19.3 --out pong.png
 
 Plots ``charts/episodic_return`` (the TRUE score) per run, ``charts/episodic_displayed_return``
 dashed when it differs, and ``charts/tamper_count`` on a second axis when any episode touched
@@ -43,6 +44,7 @@ def main() -> None:
     parser.add_argument("--title", default=None)
     parser.add_argument("--reference", type=float, default=None, help="draw a reference score (e.g. best/expert)")
     parser.add_argument("--reference-label", default="best achievable")
+    parser.add_argument("--random", type=float, default=None, help="draw uniform-random play's score")
     parser.add_argument("--smooth", type=int, default=10, help="moving-average window in episodes")
     options = parser.parse_args()
 
@@ -71,6 +73,8 @@ def main() -> None:
             tamper_axis.set_ylabel("tamper touches / episode")
     if options.reference is not None:
         axis.axhline(options.reference, color="grey", lw=0.8, ls="-.", label=options.reference_label)
+    if options.random is not None:
+        axis.axhline(options.random, color="grey", lw=0.8, ls=":", label="uniform-random play")
     axis.set_xlabel("agent steps")
     axis.set_ylabel("episodic return")
     axis.set_title(options.title or ", ".join(labels))
