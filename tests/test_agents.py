@@ -287,3 +287,15 @@ def test_bad_env_kwargs_fail_before_a_run_dir_exists(tmp_path: Path, script: str
     proc = run_script(script, "--env-kwargs", value, "--no-cuda", "--run-dir", str(run_dir), check=False)
     assert proc.returncode != 0 and message in proc.stderr
     assert not run_dir.exists()
+
+
+def test_scoregames_diagnose_reads_a_real_run_dir(ppo_run: Path, tmp_path: Path) -> None:
+    """The path `make demo` takes: a run dir written by agents/ppo.py, diagnosed by the CLI."""
+    from scoregames.cli import main
+
+    out = tmp_path / "diagnosis"
+    argv = ["diagnose", str(ppo_run), "--quick", "--episodes", "2", "--no-progress", "--out", str(out)]
+    assert main(argv) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["verdict"] in {"true-score", "displayed-score", "positional", "mixed", "indeterminate"}
+    assert any('"hud": "standard"' in note for note in report["notes"])

@@ -117,8 +117,10 @@ def run(args: argparse.Namespace) -> int:
         config = BatteryConfig.quick(**overrides) if args.quick else BatteryConfig.full(**overrides)
         trained_with = None
         if args.run_dir is not None:
-            # Game knobs the run was trained with: top-level keys or an env/game kwargs mapping.
-            trained_with = {**run_args.get("env_kwargs", {}), **run_args.get("game_kwargs", {}), **run_args}
+            # Game knobs the run was trained with: its --env-kwargs (parsed by the loaded policy),
+            # a game kwargs mapping, or top-level keys.
+            env_kwargs = getattr(policy, "trained_with", None) or {}
+            trained_with = {**env_kwargs, **run_args.get("game_kwargs", {}), **run_args}
         report = run_battery(
             policy, env_id, config=config, policy_name=label, progress=not args.no_progress, trained_with=trained_with
         )
