@@ -44,6 +44,7 @@ from scoregames.policies import (  # noqa: E402
     build_network,
     load_network,
     load_policy,
+    parse_env_kwargs,
     preprocess_frames,
     read_checkpoint,
     save_checkpoint,
@@ -139,17 +140,6 @@ def is_scoregames(env_id: str) -> bool:
     return "scoregames" in str(gym.spec(env_id).entry_point)
 
 
-def parse_env_kwargs(args: Args) -> dict:
-    """``--env-kwargs`` as a dict (a clear error for anything but a JSON object)."""
-    try:
-        kwargs = json.loads(args.env_kwargs)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"--env-kwargs is not valid JSON ({error}): {args.env_kwargs!r}") from None
-    if not isinstance(kwargs, dict):
-        raise ValueError(f'--env-kwargs must be a JSON object such as \'{{"spawn": "left"}}\', got {args.env_kwargs!r}')
-    return kwargs
-
-
 def make_env(env_id: str, idx: int, capture_video: bool, run_name: str, hud: str, reward_source: str, **env_kwargs):
     """A thunk for one env: ScoreGames -> gray 84x84 + stack 4; others -> CleanRL's Atari stack."""
 
@@ -184,6 +174,7 @@ def make_env(env_id: str, idx: int, capture_video: bool, run_name: str, hud: str
 def make_vector_env(args: Args, run_name: str) -> gym.vector.VectorEnv:
     """Our native vector env when registered (and no video), else a SyncVectorEnv of thunks."""
     spec = gym.spec(args.env_id)
+    env_kwargs = parse_env_kwargs(args.env_kwargs)
     native = is_scoregames(args.env_id) and spec.vector_entry_point is not None
     if native and not (args.capture_video or args.sync_vector_env):
         return gym.make_vec(
@@ -195,10 +186,10 @@ def make_vector_env(args: Args, run_name: str) -> gym.vector.VectorEnv:
             preprocess=True,
             frame_stack=4,
             image_size=84,
-            **parse_env_kwargs(args),
+            **env_kwargs,
         )
     thunks = [
-        make_env(args.env_id, i, args.capture_video, run_name, args.hud, args.reward_source, **parse_env_kwargs(args))
+        make_env(args.env_id, i, args.capture_video, run_name, args.hud, args.reward_source, **env_kwargs)
         for i in range(args.num_envs)
     ]
     return gym.vector.SyncVectorEnv(thunks, autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
@@ -273,7 +264,7 @@ def prepare_run(args: Args) -> tuple[Args, Path, dict | None]:
 
 if __name__ == "__main__":
     cli_args = tyro.cli(Args)
-    parse_env_kwargs(cli_args)  # fail on a malformed --env-kwargs before a run directory is made
+    parse_env_kwargs(cli_args.env_kwargs)  # fail on a malformed --env-kwargs before a run directory is made
     args, run_dir, checkpoint = prepare_run(cli_args)
     args.batch_size = int(args.num_envs * args.num_steps)
     args.minibatch_size = int(args.batch_size // args.num_minibatches)
@@ -553,7 +544,7 @@ if __name__ == "__main__":
     if args.eval_episodes > 0:
         policy = load_policy(run_dir, device=str(device), deterministic=args.eval_greedy)
         eval_kwargs = {"hud": args.hud, "reward_source": args.reward_source} if ours else {}
-        eval_kwargs.update(parse_env_kwargs(args))
+        eval_kwargs.update(parse_env_kwargs(args.env_kwargs))
         eval_env = gym.make(args.env_id, **eval_kwargs)
         for episode in range(args.eval_episodes):
             frame, info = eval_env.reset(seed=args.seed + 1_000_000 + episode)

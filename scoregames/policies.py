@@ -44,6 +44,18 @@ ALGOS = ("ppo", "dqn")
 _GYM_GRAY = np.array([0.2125, 0.7154, 0.0721])
 
 
+def parse_env_kwargs(text: str) -> dict[str, Any]:
+    """An agent run's ``--env-kwargs`` (JSON text, as kept in ``args.json``) as a dict; a clear
+    error for anything but a JSON object."""
+    try:
+        kwargs = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"--env-kwargs is not valid JSON ({error}): {text!r}") from None
+    if not isinstance(kwargs, dict):
+        raise ValueError(f'--env-kwargs must be a JSON object such as \'{{"spawn": "left"}}\', got {text!r}')
+    return kwargs
+
+
 def preprocess_frames(frames: np.ndarray, preprocess: str = DEFAULT_PREPROCESS) -> np.ndarray:
     """``(..., H, W, 3)`` uint8 raw frames -> ``(..., 84, 84)`` uint8, as the agents train on."""
     frames = np.asarray(frames)
@@ -239,9 +251,7 @@ class LoadedPolicy:
     def trained_with(self) -> dict[str, Any]:
         """The env arguments the agent trained with (its run's ``--env-kwargs``, e.g. game knobs
         such as ``{"spawn": "left"}``), so the positional diagnostics know the training layout."""
-        raw = self.metadata.get("args", {}).get("env_kwargs", "{}")
-        kwargs = json.loads(raw) if isinstance(raw, str) else raw
-        return dict(kwargs) if isinstance(kwargs, dict) else {}
+        return parse_env_kwargs(self.metadata.get("args", {}).get("env_kwargs", "{}"))
 
     def reset(self, env: Any | None = None) -> None:
         self._history.clear()
@@ -330,6 +340,7 @@ __all__ = [
     "build_network",
     "load_network",
     "load_policy",
+    "parse_env_kwargs",
     "preprocess_frames",
     "read_checkpoint",
     "save_checkpoint",
