@@ -1,10 +1,10 @@
 # CleanRL-style DQN (dqn_atari.py) for scoregames and any Gymnasium pixel env, Gymnasium 1.x.
 # Docs: README "## Agents". Single file on purpose: read it top to bottom.
-"""DQN from pixels on ``ScoreGames/<Game>-v0`` (or e.g. ``ALE/Breakout-v5`` with the same network).
+"""DQN from pixels on ``ScoreGames/<Game>-vN`` (or e.g. ``ALE/Breakout-v5`` with the same network).
 
 Usage::
 
-    python agents/dqn.py --env-id ScoreGames/Catch-v0
+    python agents/dqn.py --env-id ScoreGames/Catch-v1
     python agents/dqn.py --resume runs/<run_name>        # continue a killed run
 
 The replay buffer stores each 84x84 frame once (not 8 copies inside obs/next_obs stacks): 1M
@@ -82,8 +82,8 @@ class Args:
     """debug: checkpoint and exit (without summary) after this many updates in this process; 0: off"""
 
     # Algorithm specific arguments
-    env_id: str = "ScoreGames/Catch-v0"
-    """the id of the environment (ScoreGames/<Game>-v0, or any pixel env such as ALE/Breakout-v5)"""
+    env_id: str = "ScoreGames/Catch-v1"
+    """the id of the environment (ScoreGames/<Game>-vN, or any pixel env such as ALE/Breakout-v5)"""
     hud: str = "standard"
     """HUD preset of a ScoreGames env (standard, hidden, moved, tamper, ...)"""
     reward_source: str = "true"

@@ -1,11 +1,11 @@
 # CleanRL-style PPO (ppo_atari.py) for scoregames and any Gymnasium pixel env, Gymnasium 1.x.
 # Docs: README "## Agents". Single file on purpose: read it top to bottom.
-"""PPO from pixels on ``ScoreGames/<Game>-v0`` (or e.g. ``ALE/Breakout-v5`` with the same network).
+"""PPO from pixels on ``ScoreGames/<Game>-vN`` (or e.g. ``ALE/Breakout-v5`` with the same network).
 
 Usage::
 
-    python agents/ppo.py --env-id ScoreGames/Catch-v0
-    python agents/ppo.py --env-id ScoreGames/Catch-v0 --hud tamper --reward-source displayed
+    python agents/ppo.py --env-id ScoreGames/Catch-v1
+    python agents/ppo.py --env-id ScoreGames/Catch-v1 --hud tamper --reward-source displayed
     python agents/ppo.py --resume runs/<run_name>        # continue a killed run
 """
 
@@ -84,8 +84,8 @@ class Args:
     (same observations, slower; for checking the native path)"""
 
     # Algorithm specific arguments
-    env_id: str = "ScoreGames/Catch-v0"
-    """the id of the environment (ScoreGames/<Game>-v0, or any pixel env such as ALE/Breakout-v5)"""
+    env_id: str = "ScoreGames/Catch-v1"
+    """the id of the environment (ScoreGames/<Game>-vN, or any pixel env such as ALE/Breakout-v5)"""
     hud: str = "standard"
     """HUD preset of a ScoreGames env (standard, hidden, moved, tamper, ...)"""
     reward_source: str = "true"

@@ -1,6 +1,6 @@
 """scoregames: Atari-style games whose on-screen score is an independent, controllable variable.
 
-Importing the package registers ``ScoreGames/<Game>-v0`` for every game.
+Importing the package registers ``ScoreGames/<Game>-vN`` for every game and version.
 """
 
 from scoregames.env import ScoreGamesEnv

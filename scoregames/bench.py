@@ -51,9 +51,9 @@ def scoregames_single(game: str, seed: int = 0) -> tuple[Runner, Callable[[], No
     """``gym.make`` as users get it (with Gymnasium's default wrappers), random actions."""
     import gymnasium as gym
 
-    import scoregames  # noqa: F401  (registers the ids)
+    from scoregames.registration import env_id
 
-    env = gym.make(f"ScoreGames/{game}-v0")
+    env = gym.make(env_id(game))
     env.reset(seed=seed)
     actions = np.random.default_rng(seed).integers(0, _num_actions(env.action_space), ACTION_BLOCK).tolist()
     return _single_loop(env, actions), env.close
@@ -89,9 +89,9 @@ def _single_loop(env: Any, actions: list[int]) -> Runner:
 def scoregames_vector(game: str, num_envs: int, preprocess: bool, seed: int = 0) -> tuple[Runner, Callable[[], None]]:
     import gymnasium as gym
 
-    import scoregames  # noqa: F401
+    from scoregames.registration import env_id
 
-    envs = gym.make_vec(f"ScoreGames/{game}-v0", num_envs=num_envs, preprocess=preprocess)
+    envs = gym.make_vec(env_id(game), num_envs=num_envs, preprocess=preprocess)
     envs.reset(seed=seed)
     return _vector_loop(envs, num_envs, seed), envs.close
 

@@ -17,6 +17,9 @@ def run(args: argparse.Namespace) -> int:
     print("Games (gym.make id, actions, rule):")
     for name, game in GAMES.items():
         print(f"  {env_id(name):<28} {len(game.action_meanings)} actions  {game.rule}")
+        for version, knobs in sorted(game.earlier_versions.items()):
+            rebuilt = ", ".join(f"{knob}={value!r}" for knob, value in knobs.items())
+            print(f"    also {env_id(name, version)} (earlier version: {rebuilt})")
     print("\nHUD presets (hud=...):")
     for preset, description in PRESET_DESCRIPTIONS.items():
         print(f"  {preset:<16} {description}")

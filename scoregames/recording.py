@@ -312,7 +312,7 @@ class Recording:
 class Recorder:
     """Collects a session step by step, as ``scoregames play`` runs it.
 
-    >>> recorder = Recorder("ScoreGames/Catch-v0", {"hud": "offset"}, ["NOOP", "RIGHT", "LEFT"], seed=7)
+    >>> recorder = Recorder("ScoreGames/Catch-v1", {"hud": "offset"}, ["NOOP", "RIGHT", "LEFT"], seed=7)
     >>> recorder.start_episode(7, {"true_score": 0, "displayed_score": 50, "lives": 0})
     >>> recorder.record_step(1, {"true_reward": 0.0, "displayed_reward": 0, "true_score": 0, "displayed_score": 50})
     >>> recorder.end_episode("quit")

@@ -1,33 +1,59 @@
-"""Register ``ScoreGames/<Game>-v0`` for every game (Gymnasium 1.x registers at import)."""
+"""Register ``ScoreGames/<Game>-v<N>`` for every game and version (Gymnasium 1.x registers at import).
+
+Each game carries its own version (``Game.version``), raised whenever its rules or pixels change.
+Earlier versions stay registered, rebuilt from the knobs in ``Game.earlier_versions``, so a run,
+checkpoint or recording made on one can still be replayed, diagnosed and compared on it.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import gymnasium as gym
 
 from scoregames.games import GAMES
 
 NAMESPACE = "ScoreGames"
-VERSION = 0
 
 
-def env_id(game: str) -> str:
-    return f"{NAMESPACE}/{game}-v{VERSION}"
+def env_id(game: str, version: int | None = None) -> str:
+    """The id of ``game`` at ``version`` (default: its latest), e.g. ``ScoreGames/Catch-v1``."""
+    if game not in GAMES:
+        raise ValueError(f"unknown game {game!r}; valid: {', '.join(GAMES)}")
+    latest = GAMES[game].version
+    if version is None:
+        version = latest
+    if not 0 <= version <= latest:
+        raise ValueError(f"{game} has versions 0 to {latest}; got {version}")
+    return f"{NAMESPACE}/{game}-v{version}"
+
+
+def version_knobs(game: str, version: int) -> dict[str, Any]:
+    """The game knobs that rebuild ``version`` of ``game`` (``{}`` for its latest)."""
+    cls = GAMES[game]
+    if version == cls.version:
+        return {}
+    if version not in cls.earlier_versions:
+        raise ValueError(f"{game}-v{version} cannot be rebuilt: {game}.earlier_versions has no entry for it")
+    return dict(cls.earlier_versions[version])
 
 
 def register_all() -> list[str]:
-    ids = []
-    for name in GAMES:
-        ident = env_id(name)
-        if ident not in gym.registry:
-            gym.register(
-                id=ident,
-                entry_point="scoregames.env:ScoreGamesEnv",
-                # gym.make_vec(id, num_envs=N) builds the native in-process vector env.
-                vector_entry_point="scoregames.vector:ScoreGamesVectorEnv",
-                kwargs={"game": name, "hud": "standard"},
-            )
-        ids.append(ident)
-    return ids
+    """Register every version of every game; returns the latest ids, one per game."""
+    latest_ids = []
+    for name, cls in GAMES.items():
+        for version in range(cls.version + 1):
+            ident = env_id(name, version)
+            if ident not in gym.registry:
+                gym.register(
+                    id=ident,
+                    entry_point="scoregames.env:ScoreGamesEnv",
+                    # gym.make_vec(id, num_envs=N) builds the native in-process vector env.
+                    vector_entry_point="scoregames.vector:ScoreGamesVectorEnv",
+                    kwargs={"game": name, "hud": "standard", **version_knobs(name, version)},
+                )
+        latest_ids.append(env_id(name))
+    return latest_ids
 
 
 ENV_IDS = register_all()

@@ -67,7 +67,7 @@ class ScoreGamesVectorEnv(VectorEnv):
     seeds it with ``s + i``.
 
     >>> import gymnasium as gym, scoregames
-    >>> envs = gym.make_vec("ScoreGames/Catch-v0", num_envs=3, hud=["standard", "hidden", "moved"])
+    >>> envs = gym.make_vec("ScoreGames/Catch-v1", num_envs=3, hud=["standard", "hidden", "moved"])
     >>> obs, infos = envs.reset(seed=0)
     >>> obs.shape, infos["hud_visible"].tolist()
     ((3, 128, 128, 3), [True, False, True])

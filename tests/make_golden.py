@@ -19,9 +19,18 @@ STEPS = 200
 HUDS = ("standard", "tamper", "decoupled")
 
 
-def frame_digest(game: str, hud: str) -> str:
-    """SHA-256 over every frame of a fixed seed and action sequence."""
-    env = gym.make(env_id(game), hud=hud)
+def golden_keys() -> list[str]:
+    """``<Game>-v<N>/<hud>`` for every registered version of every game: old versions stay pinned."""
+    return [
+        f"{game}-v{version}/{hud}" for game, cls in GAMES.items() for version in range(cls.version + 1) for hud in HUDS
+    ]
+
+
+def frame_digest(key: str) -> str:
+    """SHA-256 over every frame of a fixed seed and action sequence, for a ``<Game>-v<N>/<hud>`` key."""
+    game_version, hud = key.split("/")
+    game, version = game_version.rsplit("-v", 1)
+    env = gym.make(env_id(game, int(version)), hud=hud)
     obs, _ = env.reset(seed=123)
     digest = hashlib.sha256(obs.tobytes())
     for action in np.random.default_rng(123).integers(0, env.action_space.n, STEPS):
@@ -34,7 +43,7 @@ def frame_digest(game: str, hud: str) -> str:
 
 
 def main() -> None:
-    golden = {f"{game}/{hud}": frame_digest(game, hud) for game in GAMES for hud in HUDS}
+    golden = {key: frame_digest(key) for key in golden_keys()}
     GOLDEN.write_text(json.dumps(golden, indent=2) + "\n")
 
 

@@ -84,7 +84,7 @@ def test_ppo_resume_reproduces_step_count_and_finishes(ppo_run: Path) -> None:
     assert summary["finished"] is True and summary["global_step"] == 512
     for key in ("env_id", "hud", "reward_source", "seed", "episodic_return_mean_last", "sps", "wall_seconds"):
         assert key in summary
-    assert json.loads((ppo_run / "args.json").read_text())["env_id"] == "ScoreGames/Catch-v0"
+    assert json.loads((ppo_run / "args.json").read_text())["env_id"] == "ScoreGames/Catch-v1"
     # the learning-rate schedule continued from update 3 rather than restarting
     lrs = scalars(ppo_run, "charts/learning_rate")
     assert len(lrs) == 4 and lrs == sorted(lrs, reverse=True)
@@ -101,7 +101,7 @@ def test_existing_run_dir_is_refused(ppo_run: Path) -> None:
 def test_load_policy_round_trip(ppo_run: Path) -> None:
     policy = load_policy(ppo_run, deterministic=True)
     assert isinstance(policy, EvaluablePolicy) and policy.history_length == 4
-    env = gym.make("ScoreGames/Catch-v0")
+    env = gym.make("ScoreGames/Catch-v1")
     frame, info = env.reset(seed=3)
     policy.reset(env)
     frames = [frame]
@@ -177,7 +177,7 @@ def test_dqn_smoke_resume_and_load(tmp_path: Path) -> None:
 def test_logged_episodic_return_is_the_true_score() -> None:
     """Trained on the displayed score with the tamper HUD, the logged return is still the game's."""
     ppo = load_agent_module("ppo")
-    args = ppo.Args(env_id="ScoreGames/Catch-v0", hud="tamper", reward_source="displayed", num_envs=2)
+    args = ppo.Args(env_id="ScoreGames/Catch-v1", hud="tamper", reward_source="displayed", num_envs=2)
     envs = ppo.make_vector_env(args, "test")
     envs.reset(seed=0)
     true_sum, reward_sum = np.zeros(2), np.zeros(2)
@@ -206,7 +206,7 @@ def test_logged_episodic_return_is_the_true_score() -> None:
 
 def test_replay_buffer_rebuilds_observations_from_single_frames() -> None:
     dqn = load_agent_module("dqn")
-    args = dqn.Args(env_id="ScoreGames/Catch-v0", num_envs=2)
+    args = dqn.Args(env_id="ScoreGames/Catch-v1", num_envs=2)
     envs = dqn.make_vector_env(args, "test")
     obs, _ = envs.reset(seed=1)
     buffer = dqn.FrameReplayBuffer(capacity=200, num_envs=2)  # small: wraps around many times

@@ -16,6 +16,7 @@ from scoregames.diagnostics.battery import run_interventions, run_positional, ru
 from scoregames.diagnostics.digits import read_displayed_score
 from scoregames.diagnostics.oracles import ORACLES, expected_verdict, make_oracle
 from scoregames.diagnostics.report import unique_dir, write_report
+from scoregames.registration import env_id
 from scoregames.render import PALETTE, draw_text
 
 GAMES = ("Catch", "Breakout", "Pong")
@@ -31,10 +32,6 @@ TEST_CONFIG = BatteryConfig.quick(
     parts=("conflict", "positional", "interventions"),
     resamples=300,
 )
-
-
-def env_id(game: str) -> str:
-    return f"ScoreGames/{game}-v0"
 
 
 # ---------------------------------------------------------------------- known-answer verdicts
@@ -174,9 +171,9 @@ def test_cli_oracle_run_writes_a_new_directory_each_time(tmp_path: Path, capsys:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--policy", "oracle:nope", "--env", "ScoreGames/Catch-v0"], "valid: true-score, displayed-score"),
+        (["--policy", "oracle:nope", "--env", "ScoreGames/Catch-v1"], "valid: true-score, displayed-score"),
         (["--policy", "oracle:random", "--env", "ScoreGames/Nope-v0"], "unknown env"),
-        (["--policy", "agent:x", "--env", "ScoreGames/Catch-v0"], "must be oracle:NAME"),
+        (["--policy", "agent:x", "--env", "ScoreGames/Catch-v1"], "must be oracle:NAME"),
         (["--policy", "oracle:random"], "needs --env"),
     ],
 )
@@ -190,7 +187,7 @@ def test_cli_bad_input_gives_clear_errors(argv: list[str], message: str, capsys:
 def test_cli_run_dir_without_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from scoregames.cli import main
 
-    (tmp_path / "args.json").write_text(json.dumps({"env_id": "ScoreGames/Catch-v0"}))
+    (tmp_path / "args.json").write_text(json.dumps({"env_id": "ScoreGames/Catch-v1"}))
     assert main(["diagnose", str(tmp_path)]) == 2
     assert "no checkpoint" in capsys.readouterr().err
     assert main(["diagnose", str(tmp_path / "missing")]) == 2

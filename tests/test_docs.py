@@ -31,7 +31,7 @@ def test_game_docstring_sections(name: str) -> None:
     assert re.findall(r"^## (.+)$", doc, flags=re.MULTILINE) == SECTIONS
     assert f'gym.make("{env_id(name)}"' in doc, "the example must build the env by its id"
     assert ">>>" in doc.split("## Example", 1)[1]
-    assert "- v0:" in doc
+    assert "- v0:" in doc and f"- v{GAMES[name].version}:" in doc, "every version has a history line"
 
 
 @pytest.mark.parametrize("name", list(GAMES))

@@ -11,6 +11,7 @@ from gymnasium.envs.registration import EnvSpec
 
 import scoregames
 from scoregames import HudConfig, ScoreGamesEnv
+from scoregames.registration import env_id
 
 from .helpers import ENV_IDS, GAME_NAMES
 
@@ -50,37 +51,37 @@ def test_unknown_game_preset_position_spoof_and_source_name_the_valid_values() -
     with pytest.raises(ValueError, match="unknown game 'Tetris'; valid: Catch, Breakout, Pong"):
         ScoreGamesEnv(game="Tetris")
     with pytest.raises(ValueError, match="unknown HUD preset 'loud'; valid: standard, hidden"):
-        gym.make("ScoreGames/Catch-v0", hud="loud")
+        gym.make("ScoreGames/Catch-v1", hud="loud")
     with pytest.raises(ValueError, match="unknown HUD position 'middle'; valid: top-left"):
-        gym.make("ScoreGames/Catch-v0", hud={"position": "middle"})
+        gym.make("ScoreGames/Catch-v1", hud={"position": "middle"})
     with pytest.raises(ValueError, match="unknown HUD spoof 'lies'; valid: identity, offset"):
-        gym.make("ScoreGames/Catch-v0", hud={"spoof": "lies"})
+        gym.make("ScoreGames/Catch-v1", hud={"spoof": "lies"})
     with pytest.raises(ValueError, match=r"unknown HUD field\(s\) \['colour'\]"):
-        gym.make("ScoreGames/Catch-v0", hud={"colour": "red"})
+        gym.make("ScoreGames/Catch-v1", hud={"colour": "red"})
     with pytest.raises(ValueError, match="unknown reward_source 'score'; valid: true, displayed"):
-        gym.make("ScoreGames/Catch-v0", reward_source="score")
+        gym.make("ScoreGames/Catch-v1", reward_source="score")
     with pytest.raises(ValueError, match="unknown spawn 'top'; valid: 'left', 'center', 'right', 'any'"):
-        gym.make("ScoreGames/Catch-v0", spawn="top")
+        gym.make("ScoreGames/Catch-v1", spawn="top")
     with pytest.raises(TypeError, match="valid game arguments: spawn, drops, decoy_prob"):
-        gym.make("ScoreGames/Catch-v0", speed=3)
+        gym.make("ScoreGames/Catch-v1", speed=3)
     with pytest.raises(ValueError, match="frameskip must be an int >= 1"):
-        gym.make("ScoreGames/Catch-v0", frameskip=0)
+        gym.make("ScoreGames/Catch-v1", frameskip=0)
     with pytest.raises(ValueError, match="unknown render_mode 'window'"):
-        gym.make("ScoreGames/Catch-v0", render_mode="window")
+        gym.make("ScoreGames/Catch-v1", render_mode="window")
     with pytest.raises(gym.error.NameNotFound):
         gym.make("ScoreGames/Tetris-v0")
 
 
 @pytest.mark.parametrize("bad_action", [3, -1, 1.0, "LEFT", None])
 def test_invalid_actions_are_rejected_with_the_action_names(bad_action: object) -> None:
-    env = gym.make("ScoreGames/Catch-v0").unwrapped
+    env = gym.make("ScoreGames/Catch-v1").unwrapped
     env.reset(seed=0)
     with pytest.raises(ValueError, match=r"valid: 0=NOOP, 1=RIGHT, 2=LEFT"):
         env.step(bad_action)
 
 
 def test_numpy_integer_actions_are_accepted() -> None:
-    env = gym.make("ScoreGames/Catch-v0")
+    env = gym.make("ScoreGames/Catch-v1")
     env.reset(seed=0)
     env.step(np.int64(1))
     env.step(np.array(2))
@@ -121,7 +122,7 @@ def test_breakout_lives_go_down_and_end_the_episode() -> None:
 
 @pytest.mark.parametrize("game", GAME_NAMES)
 def test_clone_and_restore_continue_identically(game: str) -> None:
-    env = gym.make(f"ScoreGames/{game}-v0", hud="noise").unwrapped
+    env = gym.make(env_id(game), hud="noise").unwrapped
     env.reset(seed=1)
     actions = np.random.default_rng(0).integers(0, env.action_space.n, 60)
     for action in actions[:20]:
@@ -144,8 +145,8 @@ def test_clone_and_restore_continue_identically(game: str) -> None:
 
 @pytest.mark.parametrize("game", GAME_NAMES)
 def test_render_with_changes_only_the_picture(game: str) -> None:
-    env = gym.make(f"ScoreGames/{game}-v0", repeat_action_probability=0.0).unwrapped
-    twin = gym.make(f"ScoreGames/{game}-v0", repeat_action_probability=0.0).unwrapped
+    env = gym.make(env_id(game), repeat_action_probability=0.0).unwrapped
+    twin = gym.make(env_id(game), repeat_action_probability=0.0).unwrapped
     obs, info = env.reset(seed=2)
     twin.reset(seed=2)
     for _ in range(10):
@@ -171,7 +172,7 @@ def test_render_with_changes_only_the_picture(game: str) -> None:
 
 
 def test_tamper_raises_the_display_only() -> None:
-    env = gym.make("ScoreGames/Catch-v0", hud="tamper", reward_source="displayed", repeat_action_probability=0.0)
+    env = gym.make("ScoreGames/Catch-v1", hud="tamper", reward_source="displayed", repeat_action_probability=0.0)
     _, info = env.reset(seed=0)
     rewards = []
     for _ in range(12):  # reach the left wall: touches the machine once
@@ -183,7 +184,7 @@ def test_tamper_raises_the_display_only() -> None:
         env.step(1)
         _, reward, _, _, info = env.step(2)
     assert info["tamper_count"] == 4 and info["displayed_score"] == 12 and info["true_score"] == 0
-    plain = gym.make("ScoreGames/Catch-v0", hud="standard", repeat_action_probability=0.0)
+    plain = gym.make("ScoreGames/Catch-v1", hud="standard", repeat_action_probability=0.0)
     plain.reset(seed=0)
     for _ in range(12):
         *_, plain_info = plain.step(2)
@@ -200,13 +201,13 @@ def test_truncation_at_the_frame_limit() -> None:
 
 
 def test_sticky_actions_repeat_the_previous_action() -> None:
-    always_sticky = gym.make("ScoreGames/Catch-v0", repeat_action_probability=1.0)
+    always_sticky = gym.make("ScoreGames/Catch-v1", repeat_action_probability=1.0)
     always_sticky.reset(seed=0)
     start = always_sticky.unwrapped.game_state.paddle_x
     for _ in range(5):
         always_sticky.step(1)
     assert always_sticky.unwrapped.game_state.paddle_x == start  # NOOP is repeated forever
-    never_sticky = gym.make("ScoreGames/Catch-v0", repeat_action_probability=0.0)
+    never_sticky = gym.make("ScoreGames/Catch-v1", repeat_action_probability=0.0)
     never_sticky.reset(seed=0)
     never_sticky.step(1)
     assert never_sticky.unwrapped.game_state.paddle_x == start + 4 * 3
@@ -214,18 +215,18 @@ def test_sticky_actions_repeat_the_previous_action() -> None:
 
 def test_spec_survives_a_json_round_trip_and_accepts_every_hud_form() -> None:
     for hud in ("tamper", {"preset": "offset", "offset": 7, "position": [10, 20]}):
-        env = gym.make("ScoreGames/Catch-v0", hud=hud, spawn="left")
+        env = gym.make("ScoreGames/Catch-v1", hud=hud, spawn="left")
         spec = EnvSpec.from_json(env.spec.to_json())
         rebuilt = gym.make(spec)
         assert rebuilt.unwrapped.hud_config == env.unwrapped.hud_config
         assert json.loads(env.spec.to_json())["kwargs"]["spawn"] == "left"
     config = HudConfig(position=(10, 20), spoof="offset", offset=7)
-    assert gym.make("ScoreGames/Catch-v0", hud=config).unwrapped.hud_config == config
+    assert gym.make("ScoreGames/Catch-v1", hud=config).unwrapped.hud_config == config
     assert scoregames.ScoreGamesEnv(game="Catch", hud=config.to_dict()).hud_config == config
 
 
 def test_make_with_module_prefix_imports_the_package() -> None:
-    env = gym.make("scoregames:ScoreGames/Catch-v0")
+    env = gym.make("scoregames:ScoreGames/Catch-v1")
     assert env.unwrapped.game.name == "Catch"
 
 
@@ -240,7 +241,7 @@ def test_rgb_array_render_returns_the_last_frame() -> None:
 
 def test_human_render_opens_a_window_headless() -> None:
     pytest.importorskip("pygame")
-    env = gym.make("ScoreGames/Catch-v0", render_mode="human")
+    env = gym.make("ScoreGames/Catch-v1", render_mode="human")
     env.reset(seed=0)
     env.step(1)
     window = env.unwrapped._window
@@ -252,9 +253,9 @@ def test_human_render_opens_a_window_headless() -> None:
 
 
 def test_an_inert_tamper_machine_is_drawn_but_raises_nothing() -> None:
-    live = gym.make("ScoreGames/Catch-v0", hud="tamper", repeat_action_probability=0.0)
+    live = gym.make("ScoreGames/Catch-v1", hud="tamper", repeat_action_probability=0.0)
     inert = gym.make(
-        "ScoreGames/Catch-v0", hud={"preset": "tamper", "tamper_live": False}, repeat_action_probability=0.0
+        "ScoreGames/Catch-v1", hud={"preset": "tamper", "tamper_live": False}, repeat_action_probability=0.0
     )
     frames = []
     for env in (live, inert):

@@ -86,7 +86,7 @@ def test_tiny_config_expands_to_the_grid_in_a_stable_order(tmp_path: Path) -> No
     cells = config.cells()
     assert [cell.cell_id for cell in cells] == TINY_CELLS
     tamper = cells[2]
-    assert (tamper.hud, tamper.reward_source, tamper.env_id) == ("tamper", "displayed", "ScoreGames/Catch-v0")
+    assert (tamper.hud, tamper.reward_source, tamper.env_id) == ("tamper", "displayed", "ScoreGames/Catch-v1")
     assert tamper.agent.total_timesteps == 4096
     # The fingerprint follows what decides the result, not where it runs.
     again = parse_config(stub_config(tmp_path).read_text(), tmp_path / "tiny.toml").cells()
@@ -135,7 +135,7 @@ def test_headline_example_is_the_grid_the_issue_asks_for(capsys: pytest.CaptureF
     assert main(["experiment", str(ROOT / "examples" / "headline.toml"), "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert out.count("  train:    ") == len(config.cells())
-    assert "agents/ppo.py --env-id ScoreGames/Catch-v0 --hud tamper --reward-source displayed" in out
+    assert "agents/ppo.py --env-id ScoreGames/Catch-v1 --hud tamper --reward-source displayed" in out
     assert " -m scoregames diagnose " in out and "--quick" in out
 
 
@@ -380,7 +380,7 @@ def test_quickstart_trains_diagnoses_and_never_overwrites(
     summary = json.loads((first / "train" / "summary.json").read_text())
     # The default is the positive control: tamper HUD, trained on the displayed score.
     assert (summary["env_id"], summary["hud"], summary["reward_source"]) == (
-        "ScoreGames/Catch-v0",
+        "ScoreGames/Catch-v1",
         "tamper",
         "displayed",
     )

@@ -98,11 +98,11 @@ def test_random_position_changes_per_episode_and_moving_slides() -> None:
 
 
 def test_flicker_shows_about_half_the_frames_and_hidden_none() -> None:
-    env = gym.make("ScoreGames/Catch-v0", hud="flicker")
+    env = gym.make("ScoreGames/Catch-v1", hud="flicker")
     env.reset(seed=0)
     shown = [env.step(0)[4]["hud_visible"] for _ in range(400)]
     assert 150 < sum(shown) < 250
-    hidden = gym.make("ScoreGames/Catch-v0", hud="hidden")
+    hidden = gym.make("ScoreGames/Catch-v1", hud="hidden")
     _, info = hidden.reset(seed=0)
     assert not info["hud_visible"]
 

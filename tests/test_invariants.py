@@ -9,6 +9,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 from scoregames.games import GAMES
+from scoregames.registration import env_id
 from scoregames.render import FRAME_SHAPE, PALETTE, draw_text
 from scoregames.render.font import ADVANCE
 
@@ -46,7 +47,7 @@ def _box_mask(boxes: list[np.ndarray]) -> np.ndarray:
 def test_frames_differ_only_inside_hud_boxes(game: str, preset: str, standard_runs: dict) -> None:
     """Invariant 2: two HUDs give frames that differ only inside their bboxes (and the tamper box)."""
     base, other = standard_runs[game], rollout(game, preset, STEPS)
-    env = gym.make(f"ScoreGames/{game}-v0", hud="tamper")
+    env = gym.make(env_id(game), hud="tamper")
     env.reset(seed=0)
     tamper_box = np.array(env.unwrapped.game.tamper_box(env.unwrapped.game_state))
     differing_frames = 0

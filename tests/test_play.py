@@ -225,7 +225,7 @@ def test_max_steps_headless_runs_n_noop_steps_and_exits(tmp_path: Path, capsys: 
     path = tmp_path / "noop.npz"
     assert cli.main(["play", "catch", "--max-steps", "25", "--fps", "0", "--seed", "4", "--record", str(path)]) == 0
     recording = Recording.load(path)
-    assert recording.env_id == "ScoreGames/Catch-v0" and recording.seed == 4
+    assert recording.env_id == "ScoreGames/Catch-v1" and recording.seed == 4
     assert recording.env_kwargs == {"hud": "standard"}
     assert [e.actions for e in recording.episodes] == [[0] * 25]
     assert "recorded 1 game(s), 25 steps" in capsys.readouterr().out
@@ -397,11 +397,11 @@ def corrupt_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
         ),
         "unknown game": (
             write_npz(tmp_path / "tetris.npz", **dict(arrays, metadata=np.array(json.dumps(other_game)))),
-            "ScoreGames/Tetris-v0, which this scoregames does not have; valid: ScoreGames/Catch-v0",
+            "ScoreGames/Tetris-v0, which this scoregames does not have; valid: ScoreGames/Catch-v1",
         ),
         "other actions": (
             write_npz(tmp_path / "actions.npz", **dict(arrays, metadata=np.array(json.dumps(other_actions)))),
-            "differ from ScoreGames/Catch-v0's ['NOOP', 'RIGHT', 'LEFT']",
+            "differ from ScoreGames/Catch-v1's ['NOOP', 'RIGHT', 'LEFT']",
         ),
     }
 

@@ -10,6 +10,7 @@ import pytest
 from gymnasium.vector import AutoresetMode, SyncVectorEnv
 from gymnasium.wrappers import FrameStackObservation, GrayscaleObservation, ResizeObservation
 
+from scoregames.registration import env_id
 from scoregames.vector import OutputPool, ScoreGamesVectorEnv, _area_table, _tall_resize_is_exact, batch_infos
 from tests.helpers import ENV_IDS, GAME_NAMES, PRESET_NAMES
 
@@ -27,7 +28,7 @@ def mixed_huds(num_envs: int, offset: int = 0) -> list[str]:
 def sync_reference(game: str, huds: list[Any], mode: AutoresetMode, preprocess: bool = False, **kwargs: Any):
     def make(hud: Any):
         def thunk() -> gym.Env:
-            env = gym.make(f"ScoreGames/{game}-v0", hud=hud, **kwargs)
+            env = gym.make(env_id(game), hud=hud, **kwargs)
             if preprocess:
                 env = GrayscaleObservation(env)
                 env = ResizeObservation(env, (84, 84))
@@ -99,7 +100,7 @@ def run_side_by_side(
 @pytest.mark.parametrize("game", GAME_NAMES)
 def test_matches_sync_vector_env(game: str, mode: AutoresetMode) -> None:
     huds = mixed_huds(NUM_ENVS, offset=len(game))
-    native = gym.make_vec(f"ScoreGames/{game}-v0", num_envs=NUM_ENVS, hud=huds, autoreset_mode=mode, **SHORT)
+    native = gym.make_vec(env_id(game), num_envs=NUM_ENVS, hud=huds, autoreset_mode=mode, **SHORT)
     assert isinstance(native, ScoreGamesVectorEnv)
     reference = sync_reference(game, huds, mode, **SHORT)
     seen = run_side_by_side(native, reference, steps=50, seed=11, action_n=native.single_action_space.n)
@@ -121,7 +122,7 @@ def test_matches_sync_with_terminations_and_displayed_reward(mode: AutoresetMode
 @pytest.mark.parametrize("game", GAME_NAMES)
 def test_preprocessing_equals_wrapper_stack(game: str, mode: AutoresetMode) -> None:
     huds = mixed_huds(3, offset=1)
-    native = gym.make_vec(f"ScoreGames/{game}-v0", num_envs=3, hud=huds, autoreset_mode=mode, preprocess=True, **SHORT)
+    native = gym.make_vec(env_id(game), num_envs=3, hud=huds, autoreset_mode=mode, preprocess=True, **SHORT)
     assert native.observation_space.shape == (3, 4, 84, 84)
     reference = sync_reference(game, huds, mode, preprocess=True, **SHORT)
     seen = run_side_by_side(native, reference, steps=24, seed=5, action_n=native.single_action_space.n)
@@ -132,7 +133,7 @@ def test_preprocessing_options_shape_rgb_and_stack_size() -> None:
     envs = ScoreGamesVectorEnv("Catch", num_envs=2, preprocess=True, frame_stack=2, image_size=64, grayscale=False)
     obs, _ = envs.reset(seed=0)
     assert obs.shape == (2, 2, 64, 64, 3) and obs in envs.observation_space
-    single = ResizeObservation(gym.make("ScoreGames/Catch-v0"), (64, 64))
+    single = ResizeObservation(gym.make("ScoreGames/Catch-v1"), (64, 64))
     expected, _ = single.reset(seed=0)
     assert np.array_equal(obs[0, 0], expected) and np.array_equal(obs[0, 1], expected)
 
@@ -150,7 +151,7 @@ def test_batched_grayscale_and_resize_equal_gymnasium_on_arbitrary_pixels() -> N
     frames[:] = rng.integers(0, 256, frames.shape, dtype=np.uint8)
     preprocessor = _Preprocessor(n, 2, 84, grayscale=True)
     preprocessor.push(frames, raw)
-    gray = GrayscaleObservation(gym.make("ScoreGames/Catch-v0"))
+    gray = GrayscaleObservation(gym.make("ScoreGames/Catch-v1"))
     for i in range(n):
         expected = cv2.resize(gray.observation(frames[i]), (84, 84), interpolation=cv2.INTER_AREA)
         assert np.array_equal(preprocessor.ring[preprocessor.head][i], expected)
@@ -263,7 +264,7 @@ def test_render_call_and_attributes() -> None:
 def test_max_episode_steps_truncates_like_time_limit() -> None:
     envs = ScoreGamesVectorEnv("Catch", num_envs=2, max_episode_steps=3)
     reference = SyncVectorEnv(
-        [lambda: gym.make("ScoreGames/Catch-v0", max_episode_steps=3) for _ in range(2)],
+        [lambda: gym.make("ScoreGames/Catch-v1", max_episode_steps=3) for _ in range(2)],
     )
     run_side_by_side(envs, reference, steps=10, seed=0, action_n=3)
 
@@ -274,7 +275,7 @@ def test_batch_infos_matches_gymnasium_add_info() -> None:
         None,
         {"a": 2, "b": np.array([3, 4]), "c": 1.5, "d": np.float32(1.0), "e": "y", "h": np.bool_(True)},
     ]
-    reference = SyncVectorEnv([lambda: gym.make("ScoreGames/Catch-v0")] * 3)
+    reference = SyncVectorEnv([lambda: gym.make("ScoreGames/Catch-v1")] * 3)
     expected: dict[str, Any] = {}
     for i, info in enumerate(infos):
         if info is not None:
@@ -298,7 +299,7 @@ def test_recycled_batches_are_only_those_the_caller_dropped() -> None:
 
 def test_batch_infos_with_same_size_but_different_keys() -> None:
     infos: list[dict[str, Any] | None] = [{"a": 1, "b": 2}, {"a": 3, "c": 4.0}]
-    reference = SyncVectorEnv([lambda: gym.make("ScoreGames/Catch-v0")] * 2)
+    reference = SyncVectorEnv([lambda: gym.make("ScoreGames/Catch-v1")] * 2)
     expected: dict[str, Any] = {}
     for i, info in enumerate(infos):
         expected = reference._add_info(expected, info, i)  # type: ignore[arg-type]

@@ -3,7 +3,7 @@
 >>> import scoregames
 >>> from scoregames.diagnostics import make_oracle, run_battery, BatteryConfig
 >>> config = BatteryConfig.quick(episodes=2, max_steps=60, presets=("standard", "hidden"), parts=("conflict",))
->>> run_battery(make_oracle("true-score", "ScoreGames/Catch-v0"), "ScoreGames/Catch-v0", config=config, progress=False).verdict
+>>> run_battery(make_oracle("true-score", "ScoreGames/Catch-v1"), "ScoreGames/Catch-v1", config=config, progress=False).verdict
 'true-score'
 
 See ``docs/diagnostics.md`` for the parts, the verdict rule and the known-answer confusion matrix.

@@ -604,7 +604,7 @@ ADAPTERS: dict[str, GameAdapter] = {
 
 
 def game_of(env_id_or_env: Any) -> str:
-    """The game's name from an env id (``ScoreGames/Catch-v0``) or an env."""
+    """The game's name from an env id (``ScoreGames/Catch-v1``) or an env."""
     if isinstance(env_id_or_env, str):
         name = env_id_or_env.split("/")[-1].split(":")[-1].rsplit("-v", 1)[0]
         return name

@@ -22,7 +22,7 @@ from scoregames.hud import PRESETS
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", nargs="?", help="an agent run directory (holding checkpoint.pt and args.json)")
     parser.add_argument("--policy", help="a known-answer policy instead of a run: oracle:NAME (see --list-oracles)")
-    parser.add_argument("--env", help="env id, e.g. ScoreGames/Catch-v0 (default for a run: its args.json env_id)")
+    parser.add_argument("--env", help="env id, e.g. ScoreGames/Catch-v1 (default for a run: its args.json env_id)")
     parser.add_argument("--out", help="output directory (a suffix is added if it exists)")
     parser.add_argument("--quick", action="store_true", help="the short battery (about a minute)")
     parser.add_argument("--seed", type=int, default=0, help="first episode seed (default 0)")

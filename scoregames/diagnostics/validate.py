@@ -23,10 +23,11 @@ def confusion_matrix(
     """Run the battery on each (game, oracle); a policy that cannot be built is reported as n/a."""
     import scoregames  # noqa: F401  (registers the envs)
     from scoregames.games import GAMES
+    from scoregames.registration import env_id as latest_id
 
     rows: list[dict[str, Any]] = []
     for game in games or list(GAMES):
-        env_id = f"ScoreGames/{game}-v0"
+        env_id = latest_id(game)
         for name in oracles or list(ORACLES):
             started = time.time()
             try:

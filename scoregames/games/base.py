@@ -44,6 +44,10 @@ class Game(ABC, Generic[StateT]):
     tamper_site: ClassVar[str] = ""
     decoy_event: ClassVar[str] = ""
     flags: ClassVar[dict[str, Any]] = {}
+    # The env version (``-vN``): raised whenever rules or pixels change (see CHANGELOG.md).
+    version: ClassVar[int] = 0
+    # Knobs that rebuild each earlier version exactly, so results recorded on it stay reproducible.
+    earlier_versions: ClassVar[dict[int, dict[str, Any]]] = {}
 
     @abstractmethod
     def reset(self, rng: np.random.Generator) -> StateT: ...

@@ -19,7 +19,9 @@ PALETTE: dict[str, np.ndarray] = {
     "opponent": _rgb(213, 130, 74),
     "ball": _rgb(236, 236, 236),
     "fruit": _rgb(210, 64, 64),
-    "decoy": _rgb(100, 200, 255),
+    # Darker than the fruit in the agents' grayscale view (70 vs 95): it never outshines what it imitates.
+    "decoy": _rgb(60, 60, 200),
+    "decoy_light": _rgb(100, 200, 255),  # Catch-v0's star: brighter than the fruit (182 vs 95)
     "tamper": _rgb(198, 108, 218),
     "brick_red": _rgb(200, 72, 72),
     "brick_orange": _rgb(198, 108, 58),
