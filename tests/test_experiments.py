@@ -7,6 +7,7 @@ real agent and battery are tested in their own files.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -93,6 +94,9 @@ def test_tiny_config_expands_to_the_grid_in_a_stable_order(tmp_path: Path) -> No
     assert again[2].fingerprint() == tamper.fingerprint()
     bigger = stub_config(tmp_path).read_text().replace("total_timesteps = 4096", "total_timesteps = 8192")
     assert parse_config(bigger, tmp_path / "tiny.toml").cells()[2].fingerprint() != tamper.fingerprint()
+    # A cell recorded on an earlier env version (Catch-v0) no longer matches: resuming refuses it.
+    recorded_on_v0 = dataclasses.replace(tamper, env_id="ScoreGames/Catch-v0")
+    assert recorded_on_v0.fingerprint() != tamper.fingerprint()
 
 
 @pytest.mark.parametrize(

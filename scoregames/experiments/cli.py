@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         elif record.get("fingerprint") != spec.fingerprint():
             print(
                 f"scoregames experiment: finished cell {spec.cell_id} in {results_dir} was run with other "
-                "settings (agent, budget or diagnosis) than this config; use a new --out for new settings",
+                "settings (env version, agent, budget or diagnosis) than this config; use a new --out for new settings",
                 file=sys.stderr,
             )
             return 2
