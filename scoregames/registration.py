@@ -39,8 +39,8 @@ def version_knobs(game: str, version: int) -> dict[str, Any]:
 
 
 def register_all() -> list[str]:
-    """Register every version of every game; returns the latest ids, one per game."""
-    latest_ids = []
+    """Register every version of every game; returns every registered id, oldest version first."""
+    ids = []
     for name, cls in GAMES.items():
         for version in range(cls.version + 1):
             ident = env_id(name, version)
@@ -52,8 +52,9 @@ def register_all() -> list[str]:
                     vector_entry_point="scoregames.vector:ScoreGamesVectorEnv",
                     kwargs={"game": name, "hud": "standard", **version_knobs(name, version)},
                 )
-        latest_ids.append(env_id(name))
-    return latest_ids
+            ids.append(ident)
+    return ids
 
 
-ENV_IDS = register_all()
+ALL_ENV_IDS = register_all()  # every version: what gym.make, replays and diagnoses accept
+ENV_IDS = [env_id(name) for name in GAMES]  # the latest version of each game

@@ -11,8 +11,7 @@ import gymnasium as gym
 import numpy as np
 
 import scoregames  # noqa: F401
-from scoregames.games import GAMES
-from scoregames.registration import env_id
+from scoregames.registration import ALL_ENV_IDS, NAMESPACE
 
 GOLDEN = Path(__file__).with_name("golden_frames.json")
 STEPS = 200
@@ -21,16 +20,13 @@ HUDS = ("standard", "tamper", "decoupled")
 
 def golden_keys() -> list[str]:
     """``<Game>-v<N>/<hud>`` for every registered version of every game: old versions stay pinned."""
-    return [
-        f"{game}-v{version}/{hud}" for game, cls in GAMES.items() for version in range(cls.version + 1) for hud in HUDS
-    ]
+    return [f"{ident.split('/')[1]}/{hud}" for ident in ALL_ENV_IDS for hud in HUDS]
 
 
 def frame_digest(key: str) -> str:
     """SHA-256 over every frame of a fixed seed and action sequence, for a ``<Game>-v<N>/<hud>`` key."""
     game_version, hud = key.split("/")
-    game, version = game_version.rsplit("-v", 1)
-    env = gym.make(env_id(game, int(version)), hud=hud)
+    env = gym.make(f"{NAMESPACE}/{game_version}", hud=hud)
     obs, _ = env.reset(seed=123)
     digest = hashlib.sha256(obs.tobytes())
     for action in np.random.default_rng(123).integers(0, env.action_space.n, STEPS):

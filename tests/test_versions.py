@@ -55,8 +55,8 @@ def test_catch_v1_draws_the_dark_star_and_v0_the_light_one() -> None:
 def test_catch_versions_differ_only_in_pixels() -> None:
     """Same seed and actions: identical rewards, scores and flags; only the star's pixels differ."""
     old, new = gym.make(env_id("Catch", 0), **STAR_ONLY), gym.make(env_id("Catch"), **STAR_ONLY)
-    old_obs, _ = old.reset(seed=5)
-    new_obs, _ = new.reset(seed=5)
+    old.reset(seed=5)
+    new.reset(seed=5)
     for action in np.random.default_rng(5).integers(0, 3, 400):
         a, b = old.step(int(action)), new.step(int(action))
         assert a[1:4] == b[1:4] and a[4]["true_score"] == b[4]["true_score"]
