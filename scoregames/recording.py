@@ -151,7 +151,9 @@ class Recording:
     @property
     def game(self) -> str:
         """The game's name, from the env id ``ScoreGames/<Game>-vN``."""
-        return self.env_id.split("/")[-1].rsplit("-v", 1)[0]
+        from scoregames.registration import game_name
+
+        return game_name(self.env_id)
 
     @property
     def has_frames(self) -> bool:

@@ -28,6 +28,15 @@ def env_id(game: str, version: int | None = None) -> str:
     return f"{NAMESPACE}/{game}-v{version}"
 
 
+def game_name(env_id_: str) -> str:
+    """The game's name in an env id: ``ScoreGames/Catch-v1`` (or ``module:ScoreGames/Catch-v1``) -> ``Catch``.
+
+    >>> game_name("ScoreGames/Catch-v1"), game_name("scoregames:ScoreGames/Pong-v0")
+    ('Catch', 'Pong')
+    """
+    return env_id_.split("/")[-1].split(":")[-1].rsplit("-v", 1)[0]
+
+
 def version_knobs(game: str, version: int) -> dict[str, Any]:
     """The game knobs that rebuild ``version`` of ``game`` (``{}`` for its latest)."""
     cls = GAMES[game]

@@ -57,12 +57,12 @@ def make_env(recording: Recording) -> Any:
     import gymnasium as gym
 
     import scoregames  # noqa: F401  (registers the envs)
-    from scoregames.registration import ENV_IDS
+    from scoregames.registration import ALL_ENV_IDS
 
     if recording.env_id not in gym.registry:
         raise RecordingError(
             f"the recording was made in {recording.env_id}, which this scoregames does not have; "
-            f"valid: {', '.join(ENV_IDS)}"
+            f"valid: {', '.join(ALL_ENV_IDS)}"
         )
     try:
         env = gym.make(recording.env_id, disable_env_checker=True, **recording.env_kwargs)

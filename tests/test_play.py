@@ -397,7 +397,7 @@ def corrupt_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
         ),
         "unknown game": (
             write_npz(tmp_path / "tetris.npz", **dict(arrays, metadata=np.array(json.dumps(other_game)))),
-            "ScoreGames/Tetris-v0, which this scoregames does not have; valid: ScoreGames/Catch-v1",
+            "ScoreGames/Tetris-v0, which this scoregames does not have; valid: ScoreGames/Catch-v0, ScoreGames/Catch-v1,",
         ),
         "other actions": (
             write_npz(tmp_path / "actions.npz", **dict(arrays, metadata=np.array(json.dumps(other_actions)))),

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from scoregames.games import GAMES
+from scoregames.registration import game_name
 
 Controller = Callable[[Any], int]
 
@@ -606,8 +607,7 @@ ADAPTERS: dict[str, GameAdapter] = {
 def game_of(env_id_or_env: Any) -> str:
     """The game's name from an env id (``ScoreGames/Catch-v1``) or an env."""
     if isinstance(env_id_or_env, str):
-        name = env_id_or_env.split("/")[-1].split(":")[-1].rsplit("-v", 1)[0]
-        return name
+        return game_name(env_id_or_env)
     return str(env_id_or_env.unwrapped.game.name)
 
 
