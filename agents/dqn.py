@@ -118,6 +118,9 @@ class Args:
     """the frequency of training"""
     clip_rewards: bool = True
     """train on sign(reward), as CleanRL's ClipRewardEnv (logged returns stay unclipped)"""
+    episodic_life: bool = True
+    """a lost life ends the episode for learning (no bootstrapping past it), as CleanRL's
+    EpisodicLifeEnv on ALE; ScoreGames envs play on, and the logged return is the whole game's"""
 
 
 def is_scoregames(env_id: str) -> bool:
@@ -263,6 +266,11 @@ def linear_schedule(start_e: float, end_e: float, duration: int, t: int):
     return max(slope * t + start_e, end_e)
 
 
+def life_lost(lives_before: np.ndarray, lives_now: np.ndarray, episode_done: np.ndarray) -> np.ndarray:
+    """Envs that lost a life this step and play on (a finished episode's lives are its reset's)."""
+    return (lives_now < lives_before) & ~episode_done
+
+
 def rng_state() -> dict:
     return {
         "python": list(random.getstate()[1]),
@@ -293,6 +301,7 @@ def prepare_run(args: Args) -> tuple[Args, Path, dict | None]:
             keep.add("total_timesteps")
         fields = {f.name for f in dataclasses.fields(Args)}
         merged = {k: (getattr(args, k) if k in keep else v) for k, v in saved.items() if k in fields}
+        merged.setdefault("episodic_life", False)  # runs made before the option learned without it
         return Args(**merged), run_dir, checkpoint
     run_name = f"{args.env_id}__{args.exp_name}__{args.seed}__{int(time.time())}".replace("/", "").replace(":", "")
     run_dir = Path(args.run_dir) if args.run_dir else Path("runs") / run_name
@@ -388,7 +397,8 @@ if __name__ == "__main__":
     last_print = time.time()
 
     # TRY NOT TO MODIFY: start the game
-    obs, _ = envs.reset(seed=args.seed + 100_003 * update)
+    obs, reset_infos = envs.reset(seed=args.seed + 100_003 * update)
+    lives = reset_infos.get("lives")  # ALE's lives are handled by EpisodicLifeEnv in make_env
     rb.start(obs)
     stopping = False
     while global_step < args.total_timesteps and not stopping:
@@ -439,7 +449,11 @@ if __name__ == "__main__":
         # TRY NOT TO MODIFY: save data to reply buffer; SAME_STEP: the true last frame is final_obs
         train_rewards = np.sign(rewards) if args.clip_rewards else rewards
         final_obs = np.stack([infos["final_obs"][i] if done[i] else next_obs[i] for i in range(envs.num_envs)])
-        rb.add(actions, train_rewards, terminations, next_obs, final_obs, done)
+        ends_value = terminations
+        if args.episodic_life and ours:  # a lost life: no bootstrapping past it, frames go on
+            ends_value = terminations | life_lost(lives, infos["lives"], done)
+            lives = infos["lives"]
+        rb.add(actions, train_rewards, ends_value, next_obs, final_obs, done)
         obs = next_obs
 
         # ALGO LOGIC: training.

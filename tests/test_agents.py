@@ -84,7 +84,9 @@ def test_ppo_resume_reproduces_step_count_and_finishes(ppo_run: Path) -> None:
     assert summary["finished"] is True and summary["global_step"] == 512
     for key in ("env_id", "hud", "reward_source", "seed", "episodic_return_mean_last", "sps", "wall_seconds"):
         assert key in summary
-    assert json.loads((ppo_run / "args.json").read_text())["env_id"] == "ScoreGames/Catch-v1"
+    saved_args = json.loads((ppo_run / "args.json").read_text())
+    assert saved_args["env_id"] == "ScoreGames/Catch-v1"
+    assert saved_args["learning_rate"] == 1e-3  # Catch's tuned default, resolved and saved with the run
     # the learning-rate schedule continued from update 3 rather than restarting
     lrs = scalars(ppo_run, "charts/learning_rate")
     assert len(lrs) == 4 and lrs == sorted(lrs, reverse=True)
@@ -299,3 +301,49 @@ def test_scoregames_diagnose_reads_a_real_run_dir(ppo_run: Path, tmp_path: Path)
     report = json.loads((out / "report.json").read_text())
     assert report["verdict"] in {"true-score", "displayed-score", "positional", "mixed", "indeterminate"}
     assert any('"hud": "standard"' in note for note in report["notes"])
+
+
+@pytest.mark.parametrize("script", ["ppo", "dqn"])
+def test_episodic_life_marks_each_lost_life_once_and_not_the_game_over(script: str) -> None:
+    """Breakout with 3 lives: two lost lives end an episode for learning, the third is the real end."""
+    agent = load_agent_module(script)
+    args = agent.Args(env_id="ScoreGames/Breakout-v0", num_envs=2, env_kwargs='{"lives": 3}')
+    envs = agent.make_vector_env(args, "test")
+    _, infos = envs.reset(seed=0)
+    lives = infos["lives"]
+    assert lives.tolist() == [3, 3]
+    rng = np.random.default_rng(0)
+    marked_lives: list[list[int]] = [[], []]
+    finished = np.zeros(2, bool)
+    while not finished.all():
+        _, _, terminated, truncated, infos = envs.step(rng.integers(0, 4, 2))  # FIRE serves now and then
+        done = terminated | truncated
+        lost = agent.life_lost(lives, infos["lives"], done)
+        for i in np.flatnonzero(lost & ~finished):
+            marked_lives[i].append(int(infos["lives"][i]))
+        assert not (lost & done).any()
+        assert (infos["lives"][done] == 3).all()  # a finished game's next lives are its reset's
+        finished |= done
+        lives = infos["lives"]
+    assert marked_lives == [[2, 1], [2, 1]]
+    envs.close()
+
+
+def test_episodic_life_changes_learning_only_in_games_with_lives(tmp_path: Path) -> None:
+    """Catch has no lives: the option leaves its losses bit-identical; on Breakout it is live."""
+    losses = {}
+    for env_id in ("ScoreGames/Catch-v1", "ScoreGames/Breakout-v0"):
+        for flag in ("--episodic-life", "--no-episodic-life"):
+            run_dir = tmp_path / f"{env_id.split('/')[1]}{flag}"
+            run_script("ppo.py", *PPO_TINY, "--env-id", env_id, "--seed", "2", "--run-dir", str(run_dir), flag)
+            losses[env_id, flag] = scalars(run_dir, "losses/value_loss")
+    assert losses["ScoreGames/Catch-v1", "--episodic-life"] == losses["ScoreGames/Catch-v1", "--no-episodic-life"]
+    assert losses["ScoreGames/Breakout-v0", "--episodic-life"] != losses["ScoreGames/Breakout-v0", "--no-episodic-life"]
+
+
+def test_default_learning_rate_is_cleanrls_except_where_a_game_is_tuned() -> None:
+    ppo = load_agent_module("ppo")
+    assert ppo.default_learning_rate("ScoreGames/Catch-v1") == ppo.default_learning_rate("ScoreGames/Catch-v0") == 1e-3
+    for env_id in ("ScoreGames/Breakout-v0", "ScoreGames/Pong-v0", "CartPole-v1"):
+        assert ppo.default_learning_rate(env_id) == 2.5e-4
+    assert set(ppo.TUNED_LEARNING_RATES) <= set(scoregames.GAMES)

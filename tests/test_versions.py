@@ -1,7 +1,8 @@
 """Env versions: each game's latest id, and earlier versions that still rebuild exactly.
 
-Catch-v1 changed only the star's colour; Catch-v0 stays registered with the old light star so
-runs, checkpoints and recordings made on it can still be diagnosed and replayed.
+Catch-v1 changed only the star's colour, Harvest-v1 only the reward for two fruit caught in one
+frame; the v0s stay registered (light star; +1 for such a catch) so runs, checkpoints and
+recordings made on them can still be diagnosed and replayed.
 """
 
 from __future__ import annotations
@@ -71,3 +72,24 @@ def test_catch_versions_differ_only_in_pixels() -> None:
 def test_unknown_star_shade_names_the_valid_ones() -> None:
     with pytest.raises(ValueError, match="unknown star 'pink'; valid: 'dark', 'light'"):
         make_game("Catch", star="pink")
+
+
+def harvest_double_catch(catch_reward: str) -> tuple[float, int]:
+    """The hero between two lanes walks into a fruit in each in the same frame: (reward, score)."""
+    from scoregames.games.harvest import FRUIT, LANES_AT, HarvestState
+
+    game = make_game("Harvest", catch_reward=catch_reward)
+    row = next(row for row, lanes in enumerate(LANES_AT) if len(lanes) == 2)
+    state = HarvestState(y=float(row), next_event=10**9)
+    for lane in LANES_AT[row]:
+        state.kind[lane], state.offset[lane], state.speed[lane] = FRUIT, state.x, 0.0
+        state.until[lane] = 10**9
+    tick = game.step(state, 0, np.random.default_rng(0), dict(game.flags))
+    return tick.reward, game.shown_score(state)
+
+
+def test_harvest_v1_pays_each_fruit_caught_in_one_frame_as_its_display_counts() -> None:
+    assert harvest_double_catch("per_fruit") == (2.0, 2)
+    assert harvest_double_catch("per_frame") == (1.0, 2)  # v0's rule, rebuilt for its runs
+    assert gym.spec(env_id("Harvest", 0)).kwargs["catch_reward"] == "per_frame"
+    assert env_id("Harvest") == "ScoreGames/Harvest-v1"
