@@ -45,6 +45,7 @@ except ImportError:
 from scoregames.policies import (  # noqa: E402
     CHECKPOINT_NAME,
     build_network,
+    life_lost,
     load_network,
     load_policy,
     parse_env_kwargs,
@@ -264,11 +265,6 @@ class FrameReplayBuffer:
 def linear_schedule(start_e: float, end_e: float, duration: int, t: int):
     slope = (end_e - start_e) / duration
     return max(slope * t + start_e, end_e)
-
-
-def life_lost(lives_before: np.ndarray, lives_now: np.ndarray, episode_done: np.ndarray) -> np.ndarray:
-    """Envs that lost a life this step and play on (a finished episode's lives are its reset's)."""
-    return (lives_now < lives_before) & ~episode_done
 
 
 def rng_state() -> dict:

@@ -42,6 +42,7 @@ except ImportError:
 from scoregames.policies import (  # noqa: E402
     CHECKPOINT_NAME,
     build_network,
+    life_lost,
     load_network,
     load_policy,
     parse_env_kwargs,
@@ -230,11 +231,6 @@ def episode_stats(infos: dict, done_mask: np.ndarray, scoregames_env: bool) -> l
         elif "episode" in final and final["_episode"][i]:  # ALE: only at real game over
             records.append({"return": float(final["episode"]["r"][i]), "length": int(final["episode"]["l"][i])})
     return records
-
-
-def life_lost(lives_before: np.ndarray, lives_now: np.ndarray, episode_done: np.ndarray) -> np.ndarray:
-    """Envs that lost a life this step and play on (a finished episode's lives are its reset's)."""
-    return (lives_now < lives_before) & ~episode_done
 
 
 def rng_state() -> dict:

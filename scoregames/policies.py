@@ -56,6 +56,16 @@ def parse_env_kwargs(text: str) -> dict[str, Any]:
     return kwargs
 
 
+def life_lost(lives_before: np.ndarray, lives_now: np.ndarray, episode_done: np.ndarray) -> np.ndarray:
+    """The agents' ``--episodic-life``: envs that lost a life this step and play on (a finished
+    episode's lives are its reset's, so it is not counted).
+
+    >>> life_lost(np.array([3, 3, 1]), np.array([2, 3, 3]), np.array([False, False, True])).tolist()
+    [True, False, False]
+    """
+    return (lives_now < lives_before) & ~episode_done
+
+
 def preprocess_frames(frames: np.ndarray, preprocess: str = DEFAULT_PREPROCESS) -> np.ndarray:
     """``(..., H, W, 3)`` uint8 raw frames -> ``(..., 84, 84)`` uint8, as the agents train on."""
     frames = np.asarray(frames)
