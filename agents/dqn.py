@@ -44,6 +44,7 @@ except ImportError:
     pass
 from scoregames.policies import (  # noqa: E402
     CHECKPOINT_NAME,
+    agent_vector_env,
     build_network,
     life_lost,
     load_network,
@@ -164,17 +165,7 @@ def make_vector_env(args: Args, run_name: str) -> gym.vector.VectorEnv:
     spec = gym.spec(args.env_id)
     env_kwargs = parse_env_kwargs(args.env_kwargs)
     if is_scoregames(args.env_id) and spec.vector_entry_point is not None and not args.capture_video:
-        return gym.make_vec(
-            args.env_id,
-            num_envs=args.num_envs,
-            hud=args.hud,
-            reward_source=args.reward_source,
-            autoreset_mode=gym.vector.AutoresetMode.SAME_STEP,
-            preprocess=True,
-            frame_stack=4,
-            image_size=84,
-            **env_kwargs,
-        )
+        return agent_vector_env(args.env_id, args.num_envs, args.hud, args.reward_source, **env_kwargs)
     thunks = [
         make_env(args.env_id, i, args.capture_video, run_name, args.hud, args.reward_source, **env_kwargs)
         for i in range(args.num_envs)

@@ -41,6 +41,7 @@ except ImportError:
     pass
 from scoregames.policies import (  # noqa: E402
     CHECKPOINT_NAME,
+    agent_vector_env,
     build_network,
     life_lost,
     load_network,
@@ -84,6 +85,13 @@ class Args:
     sync_vector_env: bool = False
     """step ScoreGames envs through Gymnasium's SyncVectorEnv + wrappers instead of the native vector env
     (same observations, slower; for checking the native path)"""
+    env_workers: int = 0
+    """step the envs in this many worker processes (same observations; for machines with spare cores,
+    e.g. beside a GPU); 0: in this process. Other envs than ScoreGames get one process per sub-env"""
+    env_groups: int = 1
+    """split the envs into this many groups that take turns: one group's games step (in workers) while
+    the network picks the next group's actions -- Sample Factory's double-buffered sampling; the
+    same PPO as one group, with the env time hidden behind the network's"""
 
     # Algorithm specific arguments
     env_id: str = "ScoreGames/Catch-v1"
@@ -190,28 +198,52 @@ def make_env(env_id: str, idx: int, capture_video: bool, run_name: str, hud: str
     return thunk
 
 
-def make_vector_env(args: Args, run_name: str) -> gym.vector.VectorEnv:
-    """Our native vector env when registered (and no video), else a SyncVectorEnv of thunks."""
+def make_env_groups(args: Args, run_name: str) -> list[gym.vector.VectorEnv]:
+    """``env_groups`` vector envs of ``num_envs / env_groups`` sub-envs each (sub-env i of the run
+    is sub-env i - start of its group). ScoreGames: our native vector env (in ``env_workers /
+    env_groups`` processes when asked), else a SyncVectorEnv of thunks (an AsyncVectorEnv with workers)."""
     spec = gym.spec(args.env_id)
     env_kwargs = parse_env_kwargs(args.env_kwargs)
     native = is_scoregames(args.env_id) and spec.vector_entry_point is not None
-    if native and not (args.capture_video or args.sync_vector_env):
-        return gym.make_vec(
-            args.env_id,
-            num_envs=args.num_envs,
-            hud=args.hud,
-            reward_source=args.reward_source,
-            autoreset_mode=gym.vector.AutoresetMode.SAME_STEP,
-            preprocess=True,
-            frame_stack=4,
-            image_size=84,
-            **env_kwargs,
+    width, workers = args.num_envs // args.env_groups, args.env_workers // args.env_groups
+    groups: list[gym.vector.VectorEnv] = []
+    for start in range(0, args.num_envs, width):
+        if native and not (args.capture_video or args.sync_vector_env):
+            groups.append(agent_vector_env(args.env_id, width, args.hud, args.reward_source, workers, **env_kwargs))
+            continue
+        thunks = [
+            make_env(args.env_id, i, args.capture_video, run_name, args.hud, args.reward_source, **env_kwargs)
+            for i in range(start, start + width)
+        ]
+        vector_class = gym.vector.AsyncVectorEnv if workers else gym.vector.SyncVectorEnv
+        groups.append(vector_class(thunks, autoreset_mode=gym.vector.AutoresetMode.SAME_STEP))
+    return groups
+
+
+def check_env_layout(args: Args) -> None:
+    """Groups must split the envs and the workers evenly (a clear error before anything starts)."""
+    if args.env_groups < 1 or args.num_envs % args.env_groups:
+        raise ValueError(f"--env-groups must divide --num-envs ({args.num_envs}), got {args.env_groups}")
+    if args.env_workers < 0 or args.env_workers % args.env_groups or args.env_workers > args.num_envs:
+        raise ValueError(
+            f"--env-workers must be 0 or a multiple of --env-groups ({args.env_groups}) up to --num-envs "
+            f"({args.num_envs}), got {args.env_workers}"
         )
-    thunks = [
-        make_env(args.env_id, i, args.capture_video, run_name, args.hud, args.reward_source, **env_kwargs)
-        for i in range(args.num_envs)
-    ]
-    return gym.vector.SyncVectorEnv(thunks, autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+
+
+def step_async(envs: gym.vector.VectorEnv, actions: np.ndarray) -> None:
+    """Start a step: workers (ours, Gymnasium's AsyncVectorEnv) run it while this process goes on."""
+    if hasattr(envs, "step_async"):
+        envs.step_async(actions)
+    else:  # an in-process env steps in step_wait
+        envs.pending_actions = actions  # type: ignore[attr-defined]
+
+
+def step_wait(envs: gym.vector.VectorEnv) -> tuple:
+    """The results of the step started by :func:`step_async`."""
+    if hasattr(envs, "step_async"):
+        return envs.step_wait()
+    return envs.step(envs.pending_actions)  # type: ignore[attr-defined]
 
 
 def episode_stats(infos: dict, done_mask: np.ndarray, scoregames_env: bool) -> list[dict]:
@@ -261,6 +293,7 @@ def prepare_run(args: Args) -> tuple[Args, Path, dict | None]:
         keep = {
             "cuda",
             "torch_threads",
+            "env_workers",
             "stop_after_updates",
             "checkpoint_every",
             "resume",
@@ -287,7 +320,9 @@ def prepare_run(args: Args) -> tuple[Args, Path, dict | None]:
 if __name__ == "__main__":
     cli_args = tyro.cli(Args)
     parse_env_kwargs(cli_args.env_kwargs)  # fail on a malformed --env-kwargs before a run directory is made
+    check_env_layout(cli_args)
     args, run_dir, checkpoint = prepare_run(cli_args)
+    check_env_layout(args)  # a resumed run's saved layout with this machine's --env-workers
     args.batch_size = int(args.num_envs * args.num_steps)
     args.minibatch_size = int(args.batch_size // args.num_minibatches)
     args.num_iterations = args.total_timesteps // args.batch_size
@@ -310,7 +345,9 @@ if __name__ == "__main__":
     device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
 
     # env setup
-    envs = make_vector_env(args, run_name)
+    env_groups = make_env_groups(args, run_name)
+    envs = env_groups[0]  # every group has the same spaces
+    spans = [slice(start, start + envs.num_envs) for start in range(0, args.num_envs, envs.num_envs)]
     assert isinstance(envs.single_action_space, gym.spaces.Discrete), "only discrete action space is supported"
     ours = is_scoregames(args.env_id)
     n_actions = int(envs.single_action_space.n)
@@ -328,14 +365,15 @@ if __name__ == "__main__":
         set_rng_state(checkpoint["rng"])
         print(f"resumed {run_dir} at update {start_iteration - 1}, global_step {global_step}", flush=True)
 
-    # ALGO Logic: Storage setup (observations stay uint8: 4x less memory and copying)
+    # ALGO Logic: Storage setup (observations stay uint8: 4x less memory and copying). Rewards and
+    # dones are filled on the CPU and moved once per rollout: no tiny transfer per step.
     obs = torch.zeros((args.num_steps, args.num_envs) + envs.single_observation_space.shape, dtype=torch.uint8).to(
         device
     )
     actions = torch.zeros((args.num_steps, args.num_envs) + envs.single_action_space.shape).to(device)
     logprobs = torch.zeros((args.num_steps, args.num_envs)).to(device)
-    rewards = torch.zeros((args.num_steps, args.num_envs)).to(device)
-    dones = torch.zeros((args.num_steps, args.num_envs)).to(device)
+    rewards_np = np.zeros((args.num_steps, args.num_envs), np.float32)
+    dones_np = np.zeros((args.num_steps, args.num_envs), np.float32)
     values = torch.zeros((args.num_steps, args.num_envs)).to(device)
 
     # TRY NOT TO MODIFY: start the game (a resumed run starts fresh episodes from a derived seed)
@@ -349,14 +387,59 @@ if __name__ == "__main__":
     signal.signal(signal.SIGINT, request_stop)
     start_time = time.time()
     start_step = global_step
-    next_obs_np, reset_infos = envs.reset(seed=args.seed + 100_003 * (start_iteration - 1))
-    lives = reset_infos.get("lives")  # ALE's lives are handled by EpisodicLifeEnv in make_env
-    next_obs = torch.as_tensor(next_obs_np, device=device)
-    next_done = torch.zeros(args.num_envs).to(device)
+    next_obs = torch.zeros((args.num_envs,) + envs.single_observation_space.shape, dtype=torch.uint8, device=device)
+    next_done_np = np.zeros(args.num_envs, np.float32)
+    lives = None  # ScoreGames' lives, for --episodic-life (ALE's are handled by EpisodicLifeEnv in make_env)
+    for group, span in zip(env_groups, spans):
+        group_obs, reset_infos = group.reset(seed=args.seed + 100_003 * (start_iteration - 1) + span.start)
+        next_obs[span] = torch.as_tensor(group_obs, device=device)
+        if "lives" in reset_infos:
+            lives = np.zeros(args.num_envs, np.int64) if lives is None else lives
+            lives[span] = reset_infos["lives"]
     displayed_return = np.zeros(args.num_envs)
     episode_length = np.zeros(args.num_envs, np.int64)
     recent: list[dict] = list(checkpoint.get("recent_episodes", [])) if checkpoint else []
     updates_done = 0
+
+    def receive(step: int, group: int, logged_step: int) -> None:
+        """Take one group's results of its step ``step``: rewards, dones, next observations, episodes."""
+        span = spans[group]
+        next_obs_np, reward, terminations, truncations, infos = step_wait(env_groups[group])
+        ended = np.logical_or(terminations, truncations)
+        train_reward = np.sign(reward) if args.clip_rewards else np.asarray(reward, np.float64)
+        if truncations.any():  # bootstrap a time-limit cut from the final observation (SAME_STEP)
+            final_obs = np.stack([infos["final_obs"][i] for i in np.flatnonzero(truncations)])
+            with torch.no_grad():
+                final_values = agent.get_value(torch.as_tensor(final_obs, device=device)).flatten().cpu().numpy()
+            train_reward = train_reward.astype(np.float64)
+            train_reward[truncations] += args.gamma * final_values
+        rewards_np[step, span] = train_reward
+        next_obs[span].copy_(torch.from_numpy(np.asarray(next_obs_np)))
+        learning_done = ended
+        if args.episodic_life and ours:
+            learning_done = ended | life_lost(lives[span], infos["lives"], ended)
+            lives[span] = infos["lives"]
+        next_done_np[span] = learning_done
+
+        episode_length[span] += 1
+        if ours:
+            displayed_return[span] += np.where(
+                ended, infos.get("final_info", {}).get("displayed_reward", 0), infos["displayed_reward"]
+            )
+        if ended.any():
+            for i, record in zip(np.flatnonzero(ended), episode_stats(infos, ended, ours)):
+                i += span.start
+                if ours:
+                    record["displayed_return"] = float(displayed_return[i])
+                    record["length"] = int(episode_length[i])
+                recent.append(record)
+                writer.add_scalar("charts/episodic_return", record["return"], logged_step)
+                writer.add_scalar("charts/episodic_length", record["length"], logged_step)
+                if ours:
+                    writer.add_scalar("charts/episodic_displayed_return", record["displayed_return"], logged_step)
+                    writer.add_scalar("charts/tamper_count", record["tamper_count"], logged_step)
+            displayed_return[span][ended] = 0
+            episode_length[span][ended] = 0
 
     def write_checkpoint(iteration: int) -> None:
         save_checkpoint(
@@ -387,62 +470,37 @@ if __name__ == "__main__":
             optimizer.param_groups[0]["lr"] = frac * args.learning_rate
 
         update_start, network_seconds = time.perf_counter(), 0.0  # perf/*: where the time goes
+        rollout_start = global_step
+        # Each group acts, then steps while the next group acts; a group's results are taken just
+        # before its next action (with one group: act, step, take -- CleanRL's loop).
         for step in range(0, args.num_steps):
-            global_step += args.num_envs
-            obs[step] = next_obs
-            dones[step] = next_done
+            for group, span in enumerate(spans):
+                if step > 0:
+                    receive(step - 1, group, rollout_start + step * args.num_envs)
+                obs[step, span] = next_obs[span]
+                dones_np[step, span] = next_done_np[span]
 
-            # ALGO LOGIC: action logic
-            tick = time.perf_counter()
-            with torch.no_grad():
-                action, logprob, _, value = agent.get_action_and_value(next_obs)
-                values[step] = value.flatten()
-            if device.type == "cuda":  # charge the GPU's work to the network, not to the env
-                torch.cuda.synchronize()
-            network_seconds += time.perf_counter() - tick
-            actions[step] = action
-            logprobs[step] = logprob
-
-            # TRY NOT TO MODIFY: execute the game and log data.
-            next_obs_np, reward, terminations, truncations, infos = envs.step(action.cpu().numpy())
-            next_done_np = np.logical_or(terminations, truncations)
-            train_reward = np.sign(reward) if args.clip_rewards else np.asarray(reward, np.float64)
-            if truncations.any():  # bootstrap a time-limit cut from the final observation (SAME_STEP)
-                final_obs = np.stack([infos["final_obs"][i] for i in np.flatnonzero(truncations)])
+                # ALGO LOGIC: action logic
+                tick = time.perf_counter()
                 with torch.no_grad():
-                    final_values = agent.get_value(torch.as_tensor(final_obs, device=device)).flatten().cpu().numpy()
-                train_reward = train_reward.astype(np.float64)
-                train_reward[truncations] += args.gamma * final_values
-            rewards[step] = torch.as_tensor(train_reward, dtype=torch.float32, device=device)
-            next_obs = torch.as_tensor(next_obs_np, device=device)
-            learning_done = next_done_np
-            if args.episodic_life and ours:
-                learning_done = next_done_np | life_lost(lives, infos["lives"], next_done_np)
-                lives = infos["lives"]
-            next_done = torch.as_tensor(learning_done, dtype=torch.float32, device=device)
+                    action, logprob, _, value = agent.get_action_and_value(obs[step, span])
+                    values[step, span] = value.flatten()
+                action_np = action.cpu().numpy()  # waits for the GPU: charged to the network
+                network_seconds += time.perf_counter() - tick
+                actions[step, span] = action
+                logprobs[step, span] = logprob
 
-            episode_length += 1
-            if ours:
-                step_displayed = np.where(
-                    next_done_np, infos.get("final_info", {}).get("displayed_reward", 0), infos["displayed_reward"]
-                )
-                displayed_return += step_displayed
-            if next_done_np.any():
-                for i, record in zip(np.flatnonzero(next_done_np), episode_stats(infos, next_done_np, ours)):
-                    if ours:
-                        record["displayed_return"] = float(displayed_return[i])
-                        record["length"] = int(episode_length[i])
-                    recent.append(record)
-                    writer.add_scalar("charts/episodic_return", record["return"], global_step)
-                    writer.add_scalar("charts/episodic_length", record["length"], global_step)
-                    if ours:
-                        writer.add_scalar("charts/episodic_displayed_return", record["displayed_return"], global_step)
-                        writer.add_scalar("charts/tamper_count", record["tamper_count"], global_step)
-                displayed_return[next_done_np] = 0
-                episode_length[next_done_np] = 0
+                # TRY NOT TO MODIFY: execute the game and log data.
+                step_async(env_groups[group], action_np)
+        for group in range(len(spans)):
+            receive(args.num_steps - 1, group, rollout_start + args.num_steps * args.num_envs)
+        global_step = rollout_start + args.num_steps * args.num_envs
 
         # bootstrap value if not done
         tick = time.perf_counter()
+        rewards = torch.as_tensor(rewards_np, device=device)
+        dones = torch.as_tensor(dones_np, device=device)
+        next_done = torch.as_tensor(next_done_np, device=device)
         with torch.no_grad():
             next_value = agent.get_value(next_obs).reshape(1, -1)
             advantages = torch.zeros_like(rewards).to(device)
@@ -559,13 +617,15 @@ if __name__ == "__main__":
             write_checkpoint(iteration)
         if stopping:
             print(f"stopped at update {iteration}, global_step {global_step}; resume with --resume {run_dir}")
-            envs.close()
+            for group in env_groups:
+                group.close()
             writer.close()
             sys.exit(0)
 
     if args.num_iterations < start_iteration:  # nothing to train (tiny budget): still leave a checkpoint
         write_checkpoint(iteration)
-    envs.close()
+    for group in env_groups:
+        group.close()
 
     eval_returns: list[float] = []
     if args.eval_episodes > 0:

@@ -2,14 +2,18 @@
 
     python benchmarks/train_sps.py                    # defaults: 8 updates each, first 3 are warm-up
     python benchmarks/train_sps.py --updates 12 --warmup 4 --json sps.json
+    python benchmarks/train_sps.py --cuda --num-envs 16 --num-minibatches 8 --env-groups 2 --env-workers 4
 
 Runs ``agents/ppo.py`` (same network, same hyperparameters) on ``ScoreGames/Breakout-v0`` and on
-``ALE/Breakout-v5`` one after the other in this process's run, then times the network alone:
-``num_steps`` batched forward passes of ``num_envs`` observations plus the PPO update
-(``update_epochs`` x ``num_minibatches`` forward + backward + Adam steps) on random frames. That
-is the most env steps per second the loop could reach with a free env and no glue.
-Steady-state SPS is measured from TensorBoard event wall times after the warm-up updates; the
-share of time outside the network comes from the script's own ``perf/*`` scalars.
+``ALE/Breakout-v5`` one after the other, then times the network alone: ``num_steps`` x
+``env_groups`` batched forward passes of ``num_envs / env_groups`` observations, each fetching its
+actions to the host as the loop must, plus the PPO update (``update_epochs`` x ``num_minibatches``
+forward + backward + Adam steps) on random frames. That is the most env steps per second the loop
+could reach with a free env and no glue. CleanRL's layout (8 envs, 4 minibatches) is the default;
+16 envs in 2 groups with 8 minibatches does the same network work per env step (forward batches
+of 8, minibatches of 256), with one group's games stepping in workers while the other's actions
+are computed. Steady-state SPS is measured from TensorBoard event wall times after the warm-up
+updates; the share of time outside the network comes from the script's own ``perf/*`` scalars.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-HYPER = {"num_envs": 8, "num_steps": 128, "num_minibatches": 4, "update_epochs": 4}
+NUM_STEPS, UPDATE_EPOCHS = 128, 4  # CleanRL's
 
 
 def scalars(run_dir: Path, tag: str) -> list[tuple[float, int, float]]:
@@ -37,27 +41,26 @@ def scalars(run_dir: Path, tag: str) -> list[tuple[float, int, float]]:
     return [(e.wall_time, e.step, e.value) for e in accumulator.Scalars(tag)]
 
 
-def train_sps(env_id: str, updates: int, warmup: int, threads: int, workdir: Path, cuda: bool) -> dict:
-    batch = HYPER["num_envs"] * HYPER["num_steps"]
+def train_sps(env_id: str, layout: dict, options: argparse.Namespace, workdir: Path) -> dict:
+    batch = layout["num_envs"] * NUM_STEPS
     run_dir = workdir / env_id.replace("/", "_")
     command = [
         sys.executable,
         str(ROOT / "agents" / "ppo.py"),
         "--env-id", env_id,
-        "--total-timesteps", str(batch * updates),
-        "--num-envs", str(HYPER["num_envs"]),
-        "--num-steps", str(HYPER["num_steps"]),
-        "--num-minibatches", str(HYPER["num_minibatches"]),
-        "--update-epochs", str(HYPER["update_epochs"]),
-        "--torch-threads", str(threads),
-        "--checkpoint-every", str(updates),
-        "--cuda" if cuda else "--no-cuda",
+        "--total-timesteps", str(batch * options.updates),
+        "--num-steps", str(NUM_STEPS),
+        "--update-epochs", str(UPDATE_EPOCHS),
+        *(f"--{key.replace('_', '-')}={value}" for key, value in layout.items()),
+        "--torch-threads", str(options.threads),
+        "--checkpoint-every", str(options.updates),
+        "--cuda" if options.cuda else "--no-cuda",
         "--run-dir", str(run_dir),
     ]  # fmt: skip
     subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT)
-    events = scalars(run_dir, "charts/SPS")[warmup - 1 :]  # the event written at the end of update `warmup`
+    events = scalars(run_dir, "charts/SPS")[options.warmup - 1 :]  # the event at the end of update `warmup`
     (t0, s0, _), (t1, s1, _) = events[0], events[-1]
-    outside = [v for _, _, v in scalars(run_dir, "perf/outside_network_fraction")[warmup:]]
+    outside = [v for _, _, v in scalars(run_dir, "perf/outside_network_fraction")[options.warmup :]]
     return {
         "env_id": env_id,
         "steady_sps": (s1 - s0) / (t1 - t0),
@@ -66,7 +69,7 @@ def train_sps(env_id: str, updates: int, warmup: int, threads: int, workdir: Pat
     }
 
 
-def network_ceiling(n_actions: int, repeats: int, threads: int, cuda: bool) -> dict:
+def network_ceiling(n_actions: int, layout: dict, repeats: int, threads: int, cuda: bool) -> dict:
     import numpy as np
     import torch
 
@@ -76,19 +79,20 @@ def network_ceiling(n_actions: int, repeats: int, threads: int, cuda: bool) -> d
     device = torch.device("cuda" if cuda else "cpu")
     agent = build_network("ppo", n_actions).to(device)
     optimizer = torch.optim.Adam(agent.parameters(), lr=2.5e-4, eps=1e-5)
-    n_envs, n_steps = HYPER["num_envs"], HYPER["num_steps"]
-    batch = n_envs * n_steps
-    minibatch = batch // HYPER["num_minibatches"]
+    width = layout["num_envs"] // layout["env_groups"]
+    batch = layout["num_envs"] * NUM_STEPS
+    minibatch = batch // layout["num_minibatches"]
     obs = torch.randint(0, 256, (batch, 4, 84, 84), dtype=torch.uint8, device=device)
     actions = torch.randint(0, n_actions, (batch,), device=device)
 
     def one_update() -> float:
         start = time.perf_counter()
         with torch.no_grad():
-            for step in range(n_steps):
-                agent.get_action_and_value(obs[step * n_envs : (step + 1) * n_envs])
+            for begin in range(0, batch, width):
+                action, _, _, _ = agent.get_action_and_value(obs[begin : begin + width])
+                action.cpu()  # the env needs the actions on the host: the loop cannot skip this wait
         indices = np.arange(batch)
-        for _ in range(HYPER["update_epochs"]):
+        for _ in range(UPDATE_EPOCHS):
             np.random.shuffle(indices)
             for begin in range(0, batch, minibatch):
                 mb = indices[begin : begin + minibatch]
@@ -109,42 +113,38 @@ def network_ceiling(n_actions: int, repeats: int, threads: int, cuda: bool) -> d
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--updates", type=int, default=8, help="PPO updates per env (1024 steps each)")
+    parser.add_argument("--updates", type=int, default=8, help="PPO updates per env")
     parser.add_argument("--warmup", type=int, default=3, help="updates ignored at the start")
-    parser.add_argument("--repeats", type=int, default=3, help="timed network-only updates")
+    parser.add_argument("--repeats", type=int, default=5, help="timed network-only updates (median)")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (same everywhere)")
     parser.add_argument("--cuda", action="store_true", help="network on the GPU (agents run with --cuda)")
+    parser.add_argument("--num-envs", type=int, default=8)
+    parser.add_argument("--num-minibatches", type=int, default=4)
+    parser.add_argument("--env-groups", type=int, default=1, help="agents/ppo.py --env-groups")
+    parser.add_argument("--env-workers", type=int, default=0, help="agents/ppo.py --env-workers")
+    parser.add_argument("--skip-ale", action="store_true", help="time our env and the ceiling only")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     options = parser.parse_args()
+    layout = {key: getattr(options, key) for key in ("num_envs", "num_minibatches", "env_groups", "env_workers")}
 
     with tempfile.TemporaryDirectory() as tmp:
-        ours = train_sps(
-            "ScoreGames/Breakout-v0", options.updates, options.warmup, options.threads, Path(tmp), options.cuda
-        )
-        ale = train_sps("ALE/Breakout-v5", options.updates, options.warmup, options.threads, Path(tmp), options.cuda)
-    ceiling = network_ceiling(4, options.repeats, options.threads, options.cuda)
+        ours = train_sps("ScoreGames/Breakout-v0", layout, options, Path(tmp))
+        ale = None if options.skip_ale else train_sps("ALE/Breakout-v5", layout, options, Path(tmp))
+    ceiling = network_ceiling(4, layout, options.repeats, options.threads, options.cuda)
 
-    print(f"| loop ({HYPER}) | steady SPS | % of ceiling | time outside the network |")
+    print(
+        f"| loop ({layout}, {NUM_STEPS} steps, {UPDATE_EPOCHS} epochs) | steady SPS | % of ceiling | outside the network |"
+    )
     print("|---|---|---|---|")
-    for row in (ours, ale):
+    for row in [row for row in (ours, ale) if row is not None]:
         share = row["steady_sps"] / ceiling["ceiling_sps"]
         print(
             f"| ppo on {row['env_id']} | {row['steady_sps']:.0f} | {share:.0%} | {row['outside_network_fraction']:.1%} |"
         )
     print(f"| network only (fwd + update), ceiling | {ceiling['ceiling_sps']:.0f} | 100% | 0% |")
     if options.json:
-        options.json.write_text(
-            json.dumps(
-                {
-                    "device": "cuda" if options.cuda else "cpu",
-                    "hyper": HYPER,
-                    "ours": ours,
-                    "ale": ale,
-                    "ceiling": ceiling,
-                },
-                indent=2,
-            )
-        )
+        result = {"device": "cuda" if options.cuda else "cpu", "layout": layout, "ours": ours, "ale": ale}
+        options.json.write_text(json.dumps({**result, "ceiling": ceiling}, indent=2))
 
 
 if __name__ == "__main__":

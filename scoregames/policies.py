@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import cv2
+import gymnasium as gym
 import numpy as np
 
 from scoregames.diagnostics.policy import PolicyOutput
@@ -64,6 +65,26 @@ def life_lost(lives_before: np.ndarray, lives_now: np.ndarray, episode_done: np.
     [True, False, False]
     """
     return (lives_now < lives_before) & ~episode_done
+
+
+def agent_vector_env(
+    env_id: str, num_envs: int, hud: str, reward_source: str, workers: int = 0, **env_kwargs: Any
+) -> gym.vector.VectorEnv:
+    """The native vector env as the agents train on it: gray 84x84 frames stacked 4, SAME_STEP
+    autoreset (``infos["final_obs"]`` for bootstrapping), in ``workers`` processes when asked."""
+    parallel: dict[str, Any] = {"workers": workers, "copy": False} if workers else {}
+    return gym.make_vec(
+        env_id,
+        num_envs=num_envs,
+        hud=hud,
+        reward_source=reward_source,
+        autoreset_mode=gym.vector.AutoresetMode.SAME_STEP,
+        preprocess=True,
+        frame_stack=FRAME_STACK,
+        image_size=IMAGE_SIZE,
+        **parallel,
+        **env_kwargs,
+    )
 
 
 def preprocess_frames(frames: np.ndarray, preprocess: str = DEFAULT_PREPROCESS) -> np.ndarray:

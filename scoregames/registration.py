@@ -57,8 +57,8 @@ def register_all() -> list[str]:
                 gym.register(
                     id=ident,
                     entry_point="scoregames.env:ScoreGamesEnv",
-                    # gym.make_vec(id, num_envs=N) builds the native in-process vector env.
-                    vector_entry_point="scoregames.vector:ScoreGamesVectorEnv",
+                    # gym.make_vec(id, num_envs=N) builds the native vector env (workers=K: K processes).
+                    vector_entry_point="scoregames.parallel:make_vector_env",
                     kwargs={"game": name, "hud": "standard", **version_knobs(name, version)},
                 )
             ids.append(ident)

@@ -180,7 +180,7 @@ def test_logged_episodic_return_is_the_true_score() -> None:
     """Trained on the displayed score with the tamper HUD, the logged return is still the game's."""
     ppo = load_agent_module("ppo")
     args = ppo.Args(env_id="ScoreGames/Catch-v1", hud="tamper", reward_source="displayed", num_envs=2)
-    envs = ppo.make_vector_env(args, "test")
+    envs = ppo.make_env_groups(args, "test")[0]
     envs.reset(seed=0)
     true_sum, reward_sum = np.zeros(2), np.zeros(2)
     rng = np.random.default_rng(0)
@@ -253,7 +253,7 @@ def test_policy_preprocessing_matches_the_training_pipeline() -> None:
     for raw in frames:  # Gymnasium's wrappers (the fallback pipeline the contract names)
         np.testing.assert_array_equal(preprocess_frames(raw), resize.observation(gray.observation(raw)))
     ppo = load_agent_module("ppo")
-    envs = ppo.make_vector_env(ppo.Args(env_id="ScoreGames/Breakout-v0", num_envs=2), "test")
+    envs = ppo.make_env_groups(ppo.Args(env_id="ScoreGames/Breakout-v0", num_envs=2), "test")[0]
     obs, _ = envs.reset(seed=5)  # sub-env 0 is seeded with 5, like the single env above
     np.testing.assert_array_equal(obs[0], np.stack([preprocess_frames(frames[0])] * 4))
     for action in (1, 2, 2, 3, 0, 1):
@@ -272,6 +272,41 @@ def test_ppo_native_vector_env_trains_exactly_as_the_wrapper_stack(tmp_path: Pat
         losses[name] = [scalars(run_dir, tag) for tag in ("losses/value_loss", "losses/policy_loss", "losses/entropy")]
     assert len(losses["native"][0]) == 4
     assert losses["native"] == losses["sync"]
+
+
+def test_ppo_env_groups_and_workers_change_the_speed_not_the_run(tmp_path: Path) -> None:
+    """Two groups taking turns (Sample Factory's double-buffered sampling) play the very episodes
+    one group plays: only the forward batches differ, so the sampled actions are the same and the
+    losses agree up to float rounding. In worker processes, the run is bit-identical."""
+    runs = {}
+    layouts = {"one": [], "groups": ["--env-groups", "2"], "workers": ["--env-groups", "2", "--env-workers", "2"]}
+    for name, extra in layouts.items():
+        run_dir = tmp_path / name
+        run_script(
+            "ppo.py", *PPO_TINY, "--env-id", "ScoreGames/Breakout-v0", "--env-kwargs", '{"lives": 1}',
+            "--run-dir", str(run_dir), *extra,
+        )  # fmt: skip
+        tags = ("charts/episodic_return", "charts/episodic_length", "losses/value_loss", "losses/policy_loss")
+        runs[name] = {tag: scalars(run_dir, tag) for tag in tags}
+    assert len(runs["one"]["charts/episodic_return"]) >= 5
+    for tag in ("charts/episodic_return", "charts/episodic_length"):
+        assert runs["one"][tag] == runs["groups"][tag] == runs["workers"][tag]
+    np.testing.assert_allclose(runs["one"]["losses/value_loss"], runs["groups"]["losses/value_loss"], rtol=0.05)
+    assert runs["groups"] == runs["workers"]
+
+
+@pytest.mark.parametrize(
+    ("layout", "message"),
+    [
+        (["--env-groups", "3"], "--env-groups must divide --num-envs"),
+        (["--env-workers", "1", "--env-groups", "2"], "multiple of --env-groups"),
+    ],
+)
+def test_bad_env_layout_fails_before_a_run_dir_exists(tmp_path: Path, layout: list[str], message: str) -> None:
+    run_dir = tmp_path / "run"
+    proc = run_script("ppo.py", *PPO_TINY, *layout, "--run-dir", str(run_dir), check=False)
+    assert proc.returncode != 0 and message in proc.stderr
+    assert not run_dir.exists()
 
 
 def test_env_kwargs_reach_the_game_and_the_loaded_policy(tmp_path: Path) -> None:
@@ -308,7 +343,7 @@ def test_episodic_life_marks_each_lost_life_once_and_not_the_game_over(script: s
     """Breakout with 3 lives: two lost lives end an episode for learning, the third is the real end."""
     agent = load_agent_module(script)
     args = agent.Args(env_id="ScoreGames/Breakout-v0", num_envs=2, env_kwargs='{"lives": 3}')
-    envs = agent.make_vector_env(args, "test")
+    envs = agent.make_env_groups(args, "test")[0] if script == "ppo" else agent.make_vector_env(args, "test")
     _, infos = envs.reset(seed=0)
     lives = infos["lives"]
     assert lives.tolist() == [3, 3]

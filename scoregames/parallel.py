@@ -1,0 +1,282 @@
+"""``ParallelVectorEnv``: the native vector env split across worker processes.
+
+On a machine with spare cores (a GPU box, say) the games and their preprocessing can run beside
+the learner instead of in its process. Each worker hosts a :class:`ScoreGamesVectorEnv` over a
+contiguous shard of the sub-envs and writes its observations straight into one shared batch;
+only actions, rewards, flags and the small info arrays cross the pipes. Sub-env ``i`` is seeded
+``seed + i`` exactly as in the in-process env, so both give the same observations, rewards and
+infos for the same seeds and actions (tests/test_parallel.py checks it).
+
+    >>> import gymnasium as gym, scoregames
+    >>> envs = gym.make_vec("ScoreGames/Catch-v1", num_envs=4, workers=2, preprocess=True)
+    >>> obs, infos = envs.reset(seed=0)
+    >>> obs.shape, infos["true_score"].shape
+    ((4, 4, 84, 84), (4,))
+    >>> envs.close()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import traceback
+from multiprocessing.connection import Connection
+from multiprocessing.shared_memory import SharedMemory
+from typing import Any
+
+import numpy as np
+from gymnasium.vector import VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from scoregames.vector import ScoreGamesVectorEnv
+
+
+class ParallelVectorEnv(VectorEnv):
+    """``num_envs`` copies of one game stepped by ``workers`` processes (shards as even as possible).
+
+    Takes every argument of :class:`~scoregames.vector.ScoreGamesVectorEnv` (a list of N HUD
+    specs is split with the sub-envs). ``copy=False`` returns the shared batch itself, which the
+    workers overwrite from the next ``step``/``step_async``/``reset`` on; ``copy=True`` (default)
+    returns a copy the caller owns. ``step_async``/``step_wait`` split a step as in Gymnasium's
+    ``AsyncVectorEnv``, so the caller can work (run a network, say) while the games step.
+    """
+
+    def __init__(self, game: str, num_envs: int = 1, workers: int = 2, copy: bool = True, **kwargs: Any):
+        if not isinstance(workers, int) or not 1 <= workers <= num_envs:
+            raise ValueError(f"workers must be an int from 1 to num_envs ({num_envs}), got {workers!r}")
+        if kwargs.get("render_mode") is not None:
+            raise ValueError("render_mode is not supported with workers; use the in-process vector env")
+        # Building one shard here checks every argument before any process starts.
+        probe = ScoreGamesVectorEnv(game, num_envs=1, **_shard_kwargs(kwargs, 0, 1, num_envs))
+        self.num_envs = num_envs
+        self.copy = bool(copy)
+        self.render_mode = None
+        self.metadata = dict(probe.metadata)
+        self.single_observation_space = probe.single_observation_space
+        self.single_action_space = probe.single_action_space
+        self.observation_space = batch_space(self.single_observation_space, num_envs)
+        self.action_space = batch_space(self.single_action_space, num_envs)
+        # Bad actions are refused here, with the single env's message, before any worker moves.
+        self._check_action = probe.envs[0]._check_action
+        self._num_actions = probe.envs[0]._num_actions
+        probe.close()
+
+        shape = (num_envs, *(probe.single_observation_space.shape or ()))
+        self._memory = SharedMemory(create=True, size=int(np.prod(shape)))
+        self._batch = np.ndarray(shape, np.uint8, buffer=self._memory.buf)
+        self._bounds = np.linspace(0, num_envs, workers + 1).round().astype(int).tolist()
+        self._sizes = [high - low for low, high in zip(self._bounds, self._bounds[1:])]
+        # fork would copy a CUDA context or threads of the parent; forkserver starts clean.
+        context = mp.get_context("forkserver")
+        self._pipes: list[Connection] = []
+        self._processes = []
+        for low, high in zip(self._bounds, self._bounds[1:]):
+            parent, child = context.Pipe()
+            shard = _shard_kwargs(kwargs, low, high, num_envs)
+            process = context.Process(
+                target=_serve, args=(child, game, low, high, self._memory.name, shape, shard), daemon=True
+            )
+            process.start()
+            child.close()
+            self._pipes.append(parent)
+            self._processes.append(process)
+        self._closed_workers = False
+        self._stepping = False
+
+    def reset(self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None):
+        options = dict(options) if options else {}
+        mask = options.pop("reset_mask", None)
+        for pipe, low, high in zip(self._pipes, self._bounds, self._bounds[1:]):
+            if isinstance(seed, int | np.integer):
+                shard_seed: Any = int(seed) + low
+            elif seed is None:
+                shard_seed = None
+            else:
+                shard_seed = list(seed)[low:high]
+            shard_options = dict(options)
+            if mask is not None:
+                shard_mask = np.asarray(mask, np.bool_)[low:high]
+                if not shard_mask.any():
+                    continue
+                shard_options["reset_mask"] = shard_mask
+            pipe.send(("reset", (shard_seed, shard_options or None)))
+        infos = self._gather(expected=None if mask is None else np.asarray(mask, np.bool_))
+        return self._observations(), infos
+
+    def step(self, actions: Any):
+        self.step_async(actions)
+        return self.step_wait()
+
+    def step_async(self, actions: Any) -> None:
+        """Send the actions and return at once; the workers step while the caller works on.
+
+        As Gymnasium's ``AsyncVectorEnv``: :meth:`step_wait` then gives what :meth:`step` gives.
+        """
+        if self._stepping:
+            raise RuntimeError("step_async() called twice without step_wait()")
+        actions = np.asarray(actions).reshape(-1)
+        if len(actions) != self.num_envs:
+            raise ValueError(f"expected {self.num_envs} actions, got {len(actions)}")
+        if not np.issubdtype(actions.dtype, np.integer) or not ((actions >= 0) & (actions < self._num_actions)).all():
+            for action in actions.tolist():
+                self._check_action(action)
+        for pipe, low, high in zip(self._pipes, self._bounds, self._bounds[1:]):
+            pipe.send(("step", actions[low:high]))
+        self._stepping = True
+
+    def step_wait(self):
+        """The results of the last :meth:`step_async`: (observations, rewards, terminations, truncations, infos)."""
+        if not self._stepping:
+            raise RuntimeError("step_wait() called without step_async()")
+        self._stepping = False
+        results = [self._receive(pipe) for pipe in self._pipes]
+        rewards = np.concatenate([r[0] for r in results])
+        terminations = np.concatenate([r[1] for r in results])
+        truncations = np.concatenate([r[2] for r in results])
+        infos = merge_infos([r[3] for r in results], self._sizes)
+        return self._observations(), rewards, terminations, truncations, infos
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
+        for pipe in self._pipes:
+            pipe.send(("call", (name, args, kwargs)))
+        return tuple(value for pipe in self._pipes for value in self._receive(pipe))
+
+    def get_attr(self, name: str) -> tuple[Any, ...]:
+        for pipe in self._pipes:
+            pipe.send(("get_attr", name))
+        return tuple(value for pipe in self._pipes for value in self._receive(pipe))
+
+    def close_extras(self, **kwargs: Any) -> None:
+        if self._closed_workers:
+            return
+        self._closed_workers = True
+        for pipe in self._pipes:
+            with contextlib.suppress(BrokenPipeError, OSError):  # a worker that died already
+                pipe.send(("close", None))
+        for process in self._processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.terminate()
+        for pipe in self._pipes:
+            pipe.close()
+        del self._batch
+        self._memory.close()
+        self._memory.unlink()
+
+    # ------------------------------------------------------------------ helpers
+    def _observations(self) -> np.ndarray:
+        return self._batch.copy() if self.copy else self._batch
+
+    def _gather(self, expected: np.ndarray | None) -> dict[str, Any]:
+        parts: list[dict[str, Any]] = []
+        for pipe, low, high in zip(self._pipes, self._bounds, self._bounds[1:]):
+            if expected is not None and not expected[low:high].any():
+                parts.append({})
+            else:
+                parts.append(self._receive(pipe))
+        return merge_infos(parts, self._sizes)
+
+    def _receive(self, pipe: Connection) -> Any:
+        try:
+            status, payload = pipe.recv()
+        except (EOFError, ConnectionError):
+            self.close()
+            raise RuntimeError(
+                "a ParallelVectorEnv worker died; a script that makes one must start under "
+                "`if __name__ == '__main__':` (workers are started with multiprocessing's forkserver)"
+            ) from None
+        if status == "error":  # the worker's own exception, its traceback as the cause
+            error, trace = payload
+            self.close()
+            raise error from RuntimeError(f"in a ParallelVectorEnv worker:\n{trace}")
+        return payload
+
+
+def merge_infos(parts: list[dict[str, Any]], sizes: list[int]) -> dict[str, Any]:
+    """Join shards' batched infos along the sub-env axis; a shard without a key gets blanks.
+
+    >>> a = {"lives": np.array([3]), "_lives": np.array([True])}
+    >>> merged = merge_infos([a, {}], [1, 2])
+    >>> merged["lives"].tolist(), merged["_lives"].tolist()
+    ([3, 0, 0], [True, False, False])
+    """
+    merged: dict[str, Any] = {}
+    for key in dict.fromkeys(key for part in parts for key in part):
+        values = [part.get(key) for part in parts]
+        first = next(value for value in values if value is not None)
+        if isinstance(first, dict):
+            merged[key] = merge_infos([value if value is not None else {} for value in values], sizes)
+            continue
+        columns = [value if value is not None else _blank(first, size) for value, size in zip(values, sizes)]
+        merged[key] = np.concatenate(columns)
+    return merged
+
+
+def _blank(like: np.ndarray, size: int) -> np.ndarray:
+    """What Gymnasium puts for sub-envs without a key: None in object arrays, else zeros."""
+    if like.dtype == object:
+        return np.full(size, None, dtype=object)
+    return np.zeros((size, *like.shape[1:]), like.dtype)
+
+
+def _shard_kwargs(kwargs: dict[str, Any], low: int, high: int, num_envs: int) -> dict[str, Any]:
+    """The vector env's arguments for sub-envs ``low:high`` (a per-env HUD list is sliced)."""
+    shard = dict(kwargs)
+    hud = kwargs.get("hud")
+    if isinstance(hud, list | tuple):
+        if len(hud) != num_envs:
+            raise ValueError(f"hud must be one spec or a list of {num_envs}, got a list of {len(hud)}")
+        shard["hud"] = list(hud[low:high])
+    return shard
+
+
+def _serve(pipe: Connection, game: str, low: int, high: int, memory_name: str, shape: tuple, kwargs: dict) -> None:
+    """A worker: steps sub-envs ``low:high`` and writes their observations into the shared batch."""
+    memory = SharedMemory(name=memory_name)
+    batch = np.ndarray(shape, np.uint8, buffer=memory.buf)
+    envs = None
+    try:
+        envs = ScoreGamesVectorEnv(game, num_envs=high - low, copy=False, **kwargs)
+        while True:
+            command, data = pipe.recv()
+            if command == "step":
+                observations, rewards, terminations, truncations, infos = envs.step(data)
+                batch[low:high] = observations
+                pipe.send(("ok", (rewards, terminations, truncations, infos)))
+            elif command == "reset":
+                seed, options = data
+                observations, infos = envs.reset(seed=seed, options=options)
+                batch[low:high] = observations
+                pipe.send(("ok", infos))
+            elif command == "call":
+                name, args, call_kwargs = data
+                pipe.send(("ok", envs.call(name, *args, **call_kwargs)))
+            elif command == "get_attr":
+                pipe.send(("ok", envs.get_attr(data)))
+            elif command == "close":
+                break
+    except (KeyboardInterrupt, EOFError):
+        pass
+    except Exception as error:  # the parent re-raises it, with this traceback as its cause
+        trace = traceback.format_exc()
+        try:
+            pipe.send(("error", (error, trace)))
+        except Exception:  # an exception that cannot be pickled
+            pipe.send(("error", (RuntimeError(repr(error)), trace)))
+    finally:
+        if envs is not None:
+            envs.close()
+        del batch
+        memory.close()
+        pipe.close()
+
+
+def make_vector_env(game: str, num_envs: int = 1, workers: int = 0, **kwargs: Any) -> VectorEnv:
+    """What ``gym.make_vec("ScoreGames/<Game>-vN", num_envs, ...)`` builds (the ids' vector entry point).
+
+    ``workers=0`` (default): the in-process :class:`~scoregames.vector.ScoreGamesVectorEnv`;
+    ``workers=K``: a :class:`ParallelVectorEnv` of K worker processes.
+    """
+    if workers:
+        return ParallelVectorEnv(game, num_envs=num_envs, workers=workers, **kwargs)
+    return ScoreGamesVectorEnv(game, num_envs=num_envs, **kwargs)
