@@ -215,9 +215,21 @@ def make_env_groups(args: Args, run_name: str) -> list[gym.vector.VectorEnv]:
             make_env(args.env_id, i, args.capture_video, run_name, args.hud, args.reward_source, **env_kwargs)
             for i in range(start, start + width)
         ]
+        if workers:
+            thunks = [ignoring_ctrl_c(thunk) for thunk in thunks]
         vector_class = gym.vector.AsyncVectorEnv if workers else gym.vector.SyncVectorEnv
         groups.append(vector_class(thunks, autoreset_mode=gym.vector.AutoresetMode.SAME_STEP))
     return groups
+
+
+def ignoring_ctrl_c(thunk):
+    """The thunk, run in a worker that leaves Ctrl-C to this process (which checkpoints, then closes it)."""
+
+    def make():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        return thunk()
+
+    return make
 
 
 def check_env_layout(args: Args) -> None:

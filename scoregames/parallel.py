@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import signal
 import traceback
 from multiprocessing.connection import Connection
 from multiprocessing.shared_memory import SharedMemory
@@ -232,6 +233,9 @@ def _shard_kwargs(kwargs: dict[str, Any], low: int, high: int, num_envs: int) ->
 
 def _serve(pipe: Connection, game: str, low: int, high: int, memory_name: str, shape: tuple, kwargs: dict) -> None:
     """A worker: steps sub-envs ``low:high`` and writes their observations into the shared batch."""
+    # Ctrl-C reaches the whole process group; the parent decides (a learner checkpoints first,
+    # then closes us), so a worker must not die under it mid-step.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     memory = SharedMemory(name=memory_name)
     batch = np.ndarray(shape, np.uint8, buffer=memory.buf)
     envs = None
@@ -255,7 +259,7 @@ def _serve(pipe: Connection, game: str, low: int, high: int, memory_name: str, s
                 pipe.send(("ok", envs.get_attr(data)))
             elif command == "close":
                 break
-    except (KeyboardInterrupt, EOFError):
+    except EOFError:  # the parent is gone
         pass
     except Exception as error:  # the parent re-raises it, with this traceback as its cause
         trace = traceback.format_exc()

@@ -295,6 +295,33 @@ def test_ppo_env_groups_and_workers_change_the_speed_not_the_run(tmp_path: Path)
     assert runs["groups"] == runs["workers"]
 
 
+def test_ctrl_c_with_env_workers_checkpoints_and_resumes(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole process group: the workers leave it to the learner, which
+    finishes its update, checkpoints and closes them; the run then resumes."""
+    import os
+    import signal
+    import time
+
+    run_dir = tmp_path / "interrupted"
+    command = [sys.executable, str(ROOT / "agents" / "ppo.py"), *PPO_TINY, "--env-workers", "2"]
+    command += ["--total-timesteps", "1000000", "--run-dir", str(run_dir)]
+    proc = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    deadline = time.time() + 120
+    while not list(run_dir.glob("events.*")) or not scalars(run_dir, "charts/SPS"):  # one update done
+        assert time.time() < deadline and proc.poll() is None, proc.communicate()
+        time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err[-3000:]
+    assert "stopped at update" in out and "Traceback" not in err
+    saved = checkpoint(run_dir)
+    assert saved["global_step"] == saved["update"] * 128
+    resumed = run_script("ppo.py", "--resume", str(run_dir), "--total-timesteps", str(saved["global_step"] + 256))
+    assert f"global_step {saved['global_step']}" in resumed.stdout
+
+
 @pytest.mark.parametrize(
     ("layout", "message"),
     [
