@@ -8,7 +8,8 @@ Runs ``agents/ppo.py`` (same network, same hyperparameters) on ``ScoreGames/Brea
 ``ALE/Breakout-v5`` one after the other, then times the network alone: ``num_steps`` x
 ``env_groups`` batched forward passes of ``num_envs / env_groups`` observations, each fetching its
 actions to the host as the loop must, plus the PPO update (``update_epochs`` x ``num_minibatches``
-forward + backward + Adam steps) on random frames. That is the most env steps per second the loop
+calls of the loop's own ``minibatch_update``: CleanRL's clipped loss, backward, clipped Adam
+step) on random frames. That is the most env steps per second the loop
 could reach with a free env and no glue. CleanRL's layout (8 envs, 4 minibatches) is the default;
 16 envs in 2 groups with 8 minibatches does the same network work per env step (forward batches
 of 8, minibatches of 256), with one group's games stepping in workers while the other's actions
@@ -19,6 +20,7 @@ updates; the share of time outside the network comes from the script's own ``per
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import statistics
 import subprocess
@@ -69,21 +71,35 @@ def train_sps(env_id: str, layout: dict, options: argparse.Namespace, workdir: P
     }
 
 
+def load_ppo():
+    """agents/ppo.py as a module (its loop runs only as a script)."""
+    spec = importlib.util.spec_from_file_location("scoregames_ppo_script", ROOT / "agents" / "ppo.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    return module
+
+
 def network_ceiling(n_actions: int, layout: dict, repeats: int, threads: int, cuda: bool) -> dict:
     import numpy as np
     import torch
 
     from scoregames.policies import build_network
 
+    ppo = load_ppo()
     torch.set_num_threads(threads)
     device = torch.device("cuda" if cuda else "cpu")
     agent = build_network("ppo", n_actions).to(device)
     optimizer = torch.optim.Adam(agent.parameters(), lr=2.5e-4, eps=1e-5)
+    args = ppo.Args(num_envs=layout["num_envs"], num_minibatches=layout["num_minibatches"])
     width = layout["num_envs"] // layout["env_groups"]
     batch = layout["num_envs"] * NUM_STEPS
     minibatch = batch // layout["num_minibatches"]
     obs = torch.randint(0, 256, (batch, 4, 84, 84), dtype=torch.uint8, device=device)
     actions = torch.randint(0, n_actions, (batch,), device=device)
+    logprobs, advantages, returns, values = (torch.randn(batch, device=device) for _ in range(4))
+    logprobs = -logprobs.abs()
 
     def one_update() -> float:
         start = time.perf_counter()
@@ -96,12 +112,8 @@ def network_ceiling(n_actions: int, layout: dict, repeats: int, threads: int, cu
             np.random.shuffle(indices)
             for begin in range(0, batch, minibatch):
                 mb = indices[begin : begin + minibatch]
-                _, logprob, entropy, value = agent.get_action_and_value(obs[mb], actions[mb])
-                loss = -logprob.mean() - 0.01 * entropy.mean() + 0.5 * (value**2).mean()
-                optimizer.zero_grad()
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(agent.parameters(), 0.5)
-                optimizer.step()
+                tensors = (obs, actions, logprobs, advantages, returns, values)
+                ppo.minibatch_update(agent, optimizer, args, *(tensor[mb] for tensor in tensors))
         if cuda:
             torch.cuda.synchronize()
         return time.perf_counter() - start
