@@ -147,6 +147,21 @@ class ParallelVectorEnv(VectorEnv):
             pipe.send(("get_attr", name))
         return tuple(value for pipe in self._pipes for value in self._receive(pipe))
 
+    def set_attr(self, name: str, values: Any) -> None:
+        """Set attribute ``name`` on every sub-env: one value each (a list of N) or the same for all."""
+        if not isinstance(values, list | tuple):
+            values = [values] * self.num_envs
+        if len(values) != self.num_envs:
+            raise ValueError(f"values must have length {self.num_envs}, got {len(values)}")
+        for pipe, low, high in zip(self._pipes, self._bounds, self._bounds[1:]):
+            pipe.send(("set_attr", (name, list(values[low:high]))))
+        for pipe in self._pipes:
+            self._receive(pipe)
+
+    def __del__(self) -> None:  # a forgotten close() must not leave processes or shared memory behind
+        if not getattr(self, "_closed_workers", True):
+            self.close()
+
     def close_extras(self, **kwargs: Any) -> None:
         if self._closed_workers:
             return
@@ -257,6 +272,9 @@ def _serve(pipe: Connection, game: str, low: int, high: int, memory_name: str, s
                 pipe.send(("ok", envs.call(name, *args, **call_kwargs)))
             elif command == "get_attr":
                 pipe.send(("ok", envs.get_attr(data)))
+            elif command == "set_attr":
+                envs.set_attr(*data)
+                pipe.send(("ok", None))
             elif command == "close":
                 break
     except EOFError:  # the parent is gone

@@ -37,6 +37,8 @@ def test_matches_with_raw_frames_terminations_and_displayed_reward() -> None:
     try:
         seen = run_side_by_side(parallel, reference, steps=70, seed=3, action_n=3)
         assert parallel.get_attr("reward_source") == ("displayed",) * 3
+        parallel.set_attr("probe_value", [1, 2, 3])
+        assert parallel.get_attr("probe_value") == (1, 2, 3)
     finally:
         parallel.close()
     assert seen["ended"] >= 3
@@ -101,6 +103,16 @@ def test_close_stops_the_workers_and_frees_the_shared_batch() -> None:
     assert not any(process.is_alive() for process in parallel._processes)
     with pytest.raises(FileNotFoundError):
         SharedMemory(name=name)
+
+
+def test_a_forgotten_close_is_done_when_the_env_is_collected() -> None:
+    import gc
+
+    parallel = ParallelVectorEnv("Catch", num_envs=2, workers=2)
+    processes = parallel._processes
+    del parallel
+    gc.collect()
+    assert not any(process.is_alive() for process in processes)
 
 
 def test_merge_infos_nests_and_blanks_like_gymnasium() -> None:
