@@ -29,7 +29,7 @@ import numpy as np
 from gymnasium.vector import VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from scoregames.vector import ScoreGamesVectorEnv
+from scoregames.vector import ScoreGamesVectorEnv, _check_reset_mask, _per_env_huds
 
 
 class ParallelVectorEnv(VectorEnv):
@@ -43,6 +43,8 @@ class ParallelVectorEnv(VectorEnv):
     """
 
     def __init__(self, game: str, num_envs: int = 1, workers: int = 2, copy: bool = True, **kwargs: Any):
+        if not isinstance(num_envs, int) or num_envs < 1:
+            raise ValueError(f"num_envs must be an int >= 1, got {num_envs!r}")
         if not isinstance(workers, int) or not 1 <= workers <= num_envs:
             raise ValueError(f"workers must be an int from 1 to num_envs ({num_envs}), got {workers!r}")
         if kwargs.get("render_mode") is not None:
@@ -65,12 +67,14 @@ class ParallelVectorEnv(VectorEnv):
         shape = (num_envs, *(probe.single_observation_space.shape or ()))
         self._memory = SharedMemory(create=True, size=int(np.prod(shape)))
         self._batch = np.ndarray(shape, np.uint8, buffer=self._memory.buf)
+        self._pipes: list[Connection] = []
+        self._processes: list[Any] = []
+        self._closed_workers = False  # from here on, close() has something to free
+        self._stepping = False
         self._bounds = np.linspace(0, num_envs, workers + 1).round().astype(int).tolist()
         self._sizes = [high - low for low, high in zip(self._bounds, self._bounds[1:])]
         # fork would copy a CUDA context or threads of the parent; forkserver starts clean.
         context = mp.get_context("forkserver")
-        self._pipes: list[Connection] = []
-        self._processes = []
         for low, high in zip(self._bounds, self._bounds[1:]):
             parent, child = context.Pipe()
             shard = _shard_kwargs(kwargs, low, high, num_envs)
@@ -81,12 +85,14 @@ class ParallelVectorEnv(VectorEnv):
             child.close()
             self._pipes.append(parent)
             self._processes.append(process)
-        self._closed_workers = False
-        self._stepping = False
 
     def reset(self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None):
         options = dict(options) if options else {}
         mask = options.pop("reset_mask", None)
+        if mask is not None:
+            mask = _check_reset_mask(mask, self.num_envs)
+        if not (seed is None or isinstance(seed, int | np.integer)) and len(list(seed)) != self.num_envs:
+            raise ValueError(f"seed must be an int, None or a list of {self.num_envs} seeds, got length {len(seed)}")
         for pipe, low, high in zip(self._pipes, self._bounds, self._bounds[1:]):
             if isinstance(seed, int | np.integer):
                 shard_seed: Any = int(seed) + low
@@ -96,12 +102,12 @@ class ParallelVectorEnv(VectorEnv):
                 shard_seed = list(seed)[low:high]
             shard_options = dict(options)
             if mask is not None:
-                shard_mask = np.asarray(mask, np.bool_)[low:high]
+                shard_mask = mask[low:high]
                 if not shard_mask.any():
                     continue
                 shard_options["reset_mask"] = shard_mask
             pipe.send(("reset", (shard_seed, shard_options or None)))
-        infos = self._gather(expected=None if mask is None else np.asarray(mask, np.bool_))
+        infos = self._gather(expected=mask)
         return self._observations(), infos
 
     def step(self, actions: Any):
@@ -237,13 +243,8 @@ def _blank(like: np.ndarray, size: int) -> np.ndarray:
 
 def _shard_kwargs(kwargs: dict[str, Any], low: int, high: int, num_envs: int) -> dict[str, Any]:
     """The vector env's arguments for sub-envs ``low:high`` (a per-env HUD list is sliced)."""
-    shard = dict(kwargs)
-    hud = kwargs.get("hud")
-    if isinstance(hud, list | tuple):
-        if len(hud) != num_envs:
-            raise ValueError(f"hud must be one spec or a list of {num_envs}, got a list of {len(hud)}")
-        shard["hud"] = list(hud[low:high])
-    return shard
+    huds = _per_env_huds(kwargs.get("hud", "standard"), num_envs)  # the in-process env's check
+    return {**kwargs, "hud": huds[low:high]}
 
 
 def _serve(pipe: Connection, game: str, low: int, high: int, memory_name: str, shape: tuple, kwargs: dict) -> None:

@@ -73,9 +73,15 @@ def test_bad_input_gets_the_single_env_message() -> None:
         ParallelVectorEnv("Catch", num_envs=2, workers=2, render_mode="rgb_array")
     with pytest.raises(ValueError, match="unknown HUD preset"):
         ParallelVectorEnv("Catch", num_envs=2, workers=2, hud="nonsense")
+    with pytest.raises(ValueError, match="one spec per sub-env"):
+        ParallelVectorEnv("Catch", num_envs=2, workers=2, hud=["standard"] * 3)
     parallel = ParallelVectorEnv("Catch", num_envs=2, workers=2)
     try:
+        with pytest.raises(ValueError, match="a list of 2 seeds"):
+            parallel.reset(seed=[1, 2, 3])
         parallel.reset(seed=0)
+        with pytest.raises(ValueError, match="at least one sub-env"):
+            parallel.reset(options={"reset_mask": np.zeros(2, np.bool_)})
         with pytest.raises(ValueError, match=r"invalid action 7 for Catch; valid: 0=NOOP"):
             parallel.step(np.array([0, 7]))
         parallel.step(np.array([0, 1]))  # a refused action moved no worker: the env goes on
