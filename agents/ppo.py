@@ -380,7 +380,8 @@ if __name__ == "__main__":
     parse_env_kwargs(cli_args.env_kwargs)  # fail on a malformed --env-kwargs before a run directory is made
     check_env_layout(cli_args)
     args, run_dir, checkpoint = prepare_run(cli_args)
-    check_env_layout(args)  # a resumed run's saved layout with this machine's --env-workers
+    if checkpoint is not None:
+        check_env_layout(args)  # the saved layout with this machine's --env-workers
     args.batch_size = int(args.num_envs * args.num_steps)
     args.minibatch_size = int(args.batch_size // args.num_minibatches)
     args.num_iterations = args.total_timesteps // args.batch_size

@@ -92,7 +92,7 @@ def network_ceiling(n_actions: int, layout: dict, repeats: int, threads: int, cu
     device = torch.device("cuda" if cuda else "cpu")
     agent = build_network("ppo", n_actions).to(device)
     optimizer = torch.optim.Adam(agent.parameters(), lr=2.5e-4, eps=1e-5)
-    args = ppo.Args(num_envs=layout["num_envs"], num_minibatches=layout["num_minibatches"])
+    args = ppo.Args()  # CleanRL's loss coefficients, as the loop's
     width = layout["num_envs"] // layout["env_groups"]
     batch = layout["num_envs"] * NUM_STEPS
     minibatch = batch // layout["num_minibatches"]
@@ -100,6 +100,7 @@ def network_ceiling(n_actions: int, layout: dict, repeats: int, threads: int, cu
     actions = torch.randint(0, n_actions, (batch,), device=device)
     logprobs, advantages, returns, values = (torch.randn(batch, device=device) for _ in range(4))
     logprobs = -logprobs.abs()
+    tensors = (obs, actions, logprobs, advantages, returns, values)
 
     def one_update() -> float:
         start = time.perf_counter()
@@ -112,7 +113,6 @@ def network_ceiling(n_actions: int, layout: dict, repeats: int, threads: int, cu
             np.random.shuffle(indices)
             for begin in range(0, batch, minibatch):
                 mb = indices[begin : begin + minibatch]
-                tensors = (obs, actions, logprobs, advantages, returns, values)
                 ppo.minibatch_update(agent, optimizer, args, *(tensor[mb] for tensor in tensors))
         if cuda:
             torch.cuda.synchronize()

@@ -91,22 +91,25 @@ class ParallelVectorEnv(VectorEnv):
         mask = options.pop("reset_mask", None)
         if mask is not None:
             mask = _check_reset_mask(mask, self.num_envs)
-        if not (seed is None or isinstance(seed, int | np.integer)) and len(list(seed)) != self.num_envs:
-            raise ValueError(f"seed must be an int, None or a list of {self.num_envs} seeds, got length {len(seed)}")
+        # One seed per sub-env, as the in-process env derives them; each shard gets its slice.
+        if seed is None:
+            seeds: list[int | None] = [None] * self.num_envs
+        elif isinstance(seed, int | np.integer):
+            seeds = [int(seed) + i for i in range(self.num_envs)]
+        else:
+            seeds = list(seed)
+            if len(seeds) != self.num_envs:
+                raise ValueError(
+                    f"seed must be an int, None or a list of {self.num_envs} seeds, got length {len(seeds)}"
+                )
         for pipe, low, high in zip(self._pipes, self._bounds, self._bounds[1:]):
-            if isinstance(seed, int | np.integer):
-                shard_seed: Any = int(seed) + low
-            elif seed is None:
-                shard_seed = None
-            else:
-                shard_seed = list(seed)[low:high]
             shard_options = dict(options)
             if mask is not None:
                 shard_mask = mask[low:high]
                 if not shard_mask.any():
                     continue
                 shard_options["reset_mask"] = shard_mask
-            pipe.send(("reset", (shard_seed, shard_options or None)))
+            pipe.send(("reset", (seeds[low:high], shard_options or None)))
         infos = self._gather(expected=mask)
         return self._observations(), infos
 
