@@ -54,6 +54,7 @@ from scoregames.policies import (  # noqa: E402
     read_checkpoint,
     save_checkpoint,
 )
+from scoregames.registration import is_scoregames_id  # noqa: E402
 
 __all__ = ["Args", "FrameReplayBuffer", "load_policy"]
 
@@ -125,23 +126,19 @@ class Args:
     EpisodicLifeEnv on ALE; ScoreGames envs play on, and the logged return is the whole game's"""
 
 
-def is_scoregames(env_id: str) -> bool:
-    return "scoregames" in str(gym.spec(env_id).entry_point)
-
-
 def make_env(env_id: str, idx: int, capture_video: bool, run_name: str, hud: str, reward_source: str, **env_kwargs):
     """A thunk for one env: ScoreGames -> gray 84x84 + stack 4; others -> CleanRL's Atari stack."""
 
     def thunk():
         render_mode = "rgb_array" if capture_video and idx == 0 else None
-        if is_scoregames(env_id):
+        if is_scoregames_id(env_id):
             env = gym.make(env_id, hud=hud, reward_source=reward_source, render_mode=render_mode, **env_kwargs)
         else:
             env = gym.make(env_id, render_mode=render_mode, **env_kwargs)
         if capture_video and idx == 0:
             env = gym.wrappers.RecordVideo(env, f"videos/{run_name}")
         env = gym.wrappers.RecordEpisodeStatistics(env)
-        if is_scoregames(env_id):
+        if is_scoregames_id(env_id):
             space = gym.spaces.Box(0, 255, (84, 84), np.uint8)
             env = gym.wrappers.TransformObservation(env, preprocess_frames, space)
         else:  # CleanRL's stack (the v5 env already skips 4 frames with sticky actions)
@@ -164,7 +161,7 @@ def make_vector_env(args: Args, run_name: str) -> gym.vector.VectorEnv:
     """Our native vector env when registered (and no video), else a SyncVectorEnv of thunks."""
     spec = gym.spec(args.env_id)
     env_kwargs = parse_env_kwargs(args.env_kwargs)
-    if is_scoregames(args.env_id) and spec.vector_entry_point is not None and not args.capture_video:
+    if is_scoregames_id(args.env_id) and spec.vector_entry_point is not None and not args.capture_video:
         return agent_vector_env(args.env_id, args.num_envs, args.hud, args.reward_source, **env_kwargs)
     thunks = [
         make_env(args.env_id, i, args.capture_video, run_name, args.hud, args.reward_source, **env_kwargs)
@@ -324,7 +321,7 @@ if __name__ == "__main__":
     # env setup
     envs = make_vector_env(args, run_name)
     assert isinstance(envs.single_action_space, gym.spaces.Discrete), "only discrete action space is supported"
-    ours = is_scoregames(args.env_id)
+    ours = is_scoregames_id(args.env_id)
     n_actions = int(envs.single_action_space.n)
 
     q_network = build_network("dqn", n_actions).to(device)

@@ -51,7 +51,7 @@ from scoregames.policies import (  # noqa: E402
     read_checkpoint,
     save_checkpoint,
 )
-from scoregames.registration import game_name  # noqa: E402
+from scoregames.registration import game_name, is_scoregames_id  # noqa: E402
 
 __all__ = ["Args", "load_policy"]
 
@@ -158,13 +158,9 @@ CLEANRL_LEARNING_RATE = 2.5e-4
 
 def default_learning_rate(env_id: str) -> float:
     """The game's tuned learning rate, else CleanRL's (every non-ScoreGames env gets CleanRL's)."""
-    if not is_scoregames(env_id):
+    if not is_scoregames_id(env_id):
         return CLEANRL_LEARNING_RATE
     return TUNED_LEARNING_RATES.get(game_name(env_id), CLEANRL_LEARNING_RATE)
-
-
-def is_scoregames(env_id: str) -> bool:
-    return "scoregames" in str(gym.spec(env_id).entry_point)
 
 
 def make_env(env_id: str, idx: int, capture_video: bool, run_name: str, hud: str, reward_source: str, **env_kwargs):
@@ -172,14 +168,14 @@ def make_env(env_id: str, idx: int, capture_video: bool, run_name: str, hud: str
 
     def thunk():
         render_mode = "rgb_array" if capture_video and idx == 0 else None
-        if is_scoregames(env_id):
+        if is_scoregames_id(env_id):
             env = gym.make(env_id, hud=hud, reward_source=reward_source, render_mode=render_mode, **env_kwargs)
         else:
             env = gym.make(env_id, render_mode=render_mode, **env_kwargs)
         if capture_video and idx == 0:
             env = gym.wrappers.RecordVideo(env, f"videos/{run_name}")
         env = gym.wrappers.RecordEpisodeStatistics(env)
-        if is_scoregames(env_id):
+        if is_scoregames_id(env_id):
             space = gym.spaces.Box(0, 255, (84, 84), np.uint8)
             env = gym.wrappers.TransformObservation(env, preprocess_frames, space)
         else:  # CleanRL's stack (the v5 env already skips 4 frames with sticky actions)
@@ -204,7 +200,7 @@ def make_env_groups(args: Args, run_name: str) -> list[gym.vector.VectorEnv]:
     env_groups`` processes when asked), else a SyncVectorEnv of thunks (an AsyncVectorEnv with workers)."""
     spec = gym.spec(args.env_id)
     env_kwargs = parse_env_kwargs(args.env_kwargs)
-    native = is_scoregames(args.env_id) and spec.vector_entry_point is not None
+    native = is_scoregames_id(args.env_id) and spec.vector_entry_point is not None
     width, workers = args.num_envs // args.env_groups, args.env_workers // args.env_groups
     groups: list[gym.vector.VectorEnv] = []
     for start in range(0, args.num_envs, width):
@@ -408,7 +404,7 @@ if __name__ == "__main__":
     envs = env_groups[0]  # every group has the same spaces
     spans = [slice(start, start + envs.num_envs) for start in range(0, args.num_envs, envs.num_envs)]
     assert isinstance(envs.single_action_space, gym.spaces.Discrete), "only discrete action space is supported"
-    ours = is_scoregames(args.env_id)
+    ours = is_scoregames_id(args.env_id)
     n_actions = int(envs.single_action_space.n)
 
     agent = build_network("ppo", n_actions).to(device)

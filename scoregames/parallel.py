@@ -2,8 +2,10 @@
 
 On a machine with spare cores (a GPU box, say) the games and their preprocessing can run beside
 the learner instead of in its process. Each worker hosts a :class:`ScoreGamesVectorEnv` over a
-contiguous shard of the sub-envs and writes its observations straight into one shared batch;
-only actions, rewards, flags and the small info arrays cross the pipes. Sub-env ``i`` is seeded
+contiguous shard of the sub-envs and writes its observations straight into one shared batch,
+and its rewards, flags and infos into fixed slots (:class:`~scoregames.step_channel.StepChannel`);
+the pipes carry the actions, a go/done signal and what does not fit the slots (an episode's
+``final_obs`` and ``final_info``). Sub-env ``i`` is seeded
 ``seed + i`` exactly as in the in-process env, so both give the same observations, rewards and
 infos for the same seeds and actions (tests/test_parallel.py checks it).
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import pickle
 import signal
 import traceback
 from multiprocessing.connection import Connection
@@ -29,7 +32,12 @@ import numpy as np
 from gymnasium.vector import VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from scoregames.step_channel import StepChannel, merge_infos
 from scoregames.vector import ScoreGamesVectorEnv, _check_reset_mask, _per_env_huds
+
+__all__ = ["ParallelVectorEnv", "make_vector_env", "merge_infos"]
+
+STEP_COMMAND = pickle.dumps(("step", None))  # sent as bytes: the actions are in the step slots
 
 
 class ParallelVectorEnv(VectorEnv):
@@ -62,11 +70,15 @@ class ParallelVectorEnv(VectorEnv):
         # Bad actions are refused here, with the single env's message, before any worker moves.
         self._check_action = probe.envs[0]._check_action
         self._num_actions = probe.envs[0]._num_actions
+        # One probe step gives the infos' keys, dtypes and shapes: the layout of the step slots.
+        probe.reset(seed=0)
+        probe_infos = probe.step(np.zeros(1, np.int64))[4]
         probe.close()
 
         shape = (num_envs, *(probe.single_observation_space.shape or ()))
         self._memory = SharedMemory(create=True, size=int(np.prod(shape)))
         self._batch = np.ndarray(shape, np.uint8, buffer=self._memory.buf)
+        self._channel = StepChannel.for_step(probe_infos, num_envs)
         self._pipes: list[Connection] = []
         self._processes: list[Any] = []
         self._closed_workers = False  # from here on, close() has something to free
@@ -79,7 +91,9 @@ class ParallelVectorEnv(VectorEnv):
             parent, child = context.Pipe()
             shard = _shard_kwargs(kwargs, low, high, num_envs)
             process = context.Process(
-                target=_serve, args=(child, game, low, high, self._memory.name, shape, shard), daemon=True
+                target=_serve,
+                args=(child, game, low, high, self._memory.name, shape, self._channel.spec, shard),
+                daemon=True,
             )
             process.start()
             child.close()
@@ -127,11 +141,12 @@ class ParallelVectorEnv(VectorEnv):
         actions = np.asarray(actions).reshape(-1)
         if len(actions) != self.num_envs:
             raise ValueError(f"expected {self.num_envs} actions, got {len(actions)}")
-        if not np.issubdtype(actions.dtype, np.integer) or not ((actions >= 0) & (actions < self._num_actions)).all():
+        if actions.dtype.kind not in "iu" or not ((actions >= 0) & (actions < self._num_actions)).all():
             for action in actions.tolist():
                 self._check_action(action)
-        for pipe, low, high in zip(self._pipes, self._bounds, self._bounds[1:]):
-            pipe.send(("step", actions[low:high]))
+        self._channel.post_actions(actions)  # valid actions are integers: int64 holds them exactly
+        for pipe in self._pipes:
+            pipe.send_bytes(STEP_COMMAND)
         self._stepping = True
 
     def step_wait(self):
@@ -139,11 +154,8 @@ class ParallelVectorEnv(VectorEnv):
         if not self._stepping:
             raise RuntimeError("step_wait() called without step_async()")
         self._stepping = False
-        results = [self._receive(pipe) for pipe in self._pipes]
-        rewards = np.concatenate([r[0] for r in results])
-        terminations = np.concatenate([r[1] for r in results])
-        truncations = np.concatenate([r[2] for r in results])
-        infos = merge_infos([r[3] for r in results], self._sizes)
+        messages = [self._receive(pipe) for pipe in self._pipes]
+        rewards, terminations, truncations, infos = self._channel.take(messages, self._bounds, self._sizes)
         return self._observations(), rewards, terminations, truncations, infos
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
@@ -187,6 +199,7 @@ class ParallelVectorEnv(VectorEnv):
         del self._batch
         self._memory.close()
         self._memory.unlink()
+        self._channel.close(unlink=True)
 
     # ------------------------------------------------------------------ helpers
     def _observations(self) -> np.ndarray:
@@ -217,55 +230,31 @@ class ParallelVectorEnv(VectorEnv):
         return payload
 
 
-def merge_infos(parts: list[dict[str, Any]], sizes: list[int]) -> dict[str, Any]:
-    """Join shards' batched infos along the sub-env axis; a shard without a key gets blanks.
-
-    >>> a = {"lives": np.array([3]), "_lives": np.array([True])}
-    >>> merged = merge_infos([a, {}], [1, 2])
-    >>> merged["lives"].tolist(), merged["_lives"].tolist()
-    ([3, 0, 0], [True, False, False])
-    """
-    merged: dict[str, Any] = {}
-    for key in dict.fromkeys(key for part in parts for key in part):
-        values = [part.get(key) for part in parts]
-        first = next(value for value in values if value is not None)
-        if isinstance(first, dict):
-            merged[key] = merge_infos([value if value is not None else {} for value in values], sizes)
-            continue
-        columns = [value if value is not None else _blank(first, size) for value, size in zip(values, sizes)]
-        merged[key] = np.concatenate(columns)
-    return merged
-
-
-def _blank(like: np.ndarray, size: int) -> np.ndarray:
-    """What Gymnasium puts for sub-envs without a key: None in object arrays, else zeros."""
-    if like.dtype == object:
-        return np.full(size, None, dtype=object)
-    return np.zeros((size, *like.shape[1:]), like.dtype)
-
-
 def _shard_kwargs(kwargs: dict[str, Any], low: int, high: int, num_envs: int) -> dict[str, Any]:
     """The vector env's arguments for sub-envs ``low:high`` (a per-env HUD list is sliced)."""
     huds = _per_env_huds(kwargs.get("hud", "standard"), num_envs)  # the in-process env's check
     return {**kwargs, "hud": huds[low:high]}
 
 
-def _serve(pipe: Connection, game: str, low: int, high: int, memory_name: str, shape: tuple, kwargs: dict) -> None:
-    """A worker: steps sub-envs ``low:high`` and writes their observations into the shared batch."""
+def _serve(
+    pipe: Connection, game: str, low: int, high: int, memory_name: str, shape: tuple, channel_spec: tuple, kwargs: dict
+) -> None:
+    """A worker: steps sub-envs ``low:high``; observations go into the shared batch, the rest into the slots."""
     # Ctrl-C reaches the whole process group; the parent decides (a learner checkpoints first,
     # then closes us), so a worker must not die under it mid-step.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     memory = SharedMemory(name=memory_name)
     batch = np.ndarray(shape, np.uint8, buffer=memory.buf)
+    channel = StepChannel(*channel_spec)
     envs = None
     try:
         envs = ScoreGamesVectorEnv(game, num_envs=high - low, copy=False, **kwargs)
         while True:
             command, data = pipe.recv()
             if command == "step":
-                observations, rewards, terminations, truncations, infos = envs.step(data)
+                observations, rewards, terminations, truncations, infos = envs.step(channel.actions(low, high))
                 batch[low:high] = observations
-                pipe.send(("ok", (rewards, terminations, truncations, infos)))
+                pipe.send(("ok", channel.put(low, high, rewards, terminations, truncations, infos)))
             elif command == "reset":
                 seed, options = data
                 observations, infos = envs.reset(seed=seed, options=options)
@@ -294,6 +283,7 @@ def _serve(pipe: Connection, game: str, low: int, high: int, memory_name: str, s
             envs.close()
         del batch
         memory.close()
+        channel.close()
         pipe.close()
 
 

@@ -37,6 +37,16 @@ def game_name(env_id_: str) -> str:
     return env_id_.split("/")[-1].split(":")[-1].rsplit("-v", 1)[0]
 
 
+def is_scoregames_id(env_id_: str) -> bool:
+    """Whether a registered id is built by scoregames (``ALE/Breakout-v5``, say, is not).
+
+    >>> import scoregames
+    >>> is_scoregames_id("ScoreGames/Catch-v1")
+    True
+    """
+    return "scoregames" in str(gym.spec(env_id_).entry_point)
+
+
 def version_knobs(game: str, version: int) -> dict[str, Any]:
     """The game knobs that rebuild ``version`` of ``game`` (``{}`` for its latest)."""
     cls = GAMES[game]
