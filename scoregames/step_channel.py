@@ -103,8 +103,12 @@ class StepChannel:
         extras: dict[str, Any] = {}
         for key, value in infos.items():
             slot = slots.get(key)
-            fits = slot is not None and type(value) is np.ndarray and value.dtype == slot.dtype
-            if fits and value.shape == (high - low, *slot.shape[1:]):
+            if (
+                slot is not None
+                and type(value) is np.ndarray
+                and value.dtype == slot.dtype
+                and value.shape == (high - low, *slot.shape[1:])
+            ):
                 slot[low:high] = value
                 written.append(key)
             else:
