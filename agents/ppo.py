@@ -469,7 +469,9 @@ if __name__ == "__main__":
             train_reward = train_reward.astype(np.float64)
             train_reward[truncations] += args.gamma * final_values
         rewards_np[step, span] = train_reward
-        next_obs[span].copy_(torch.from_numpy(np.asarray(next_obs_np)))
+        # Straight into the next step's slot (the rollout's last step: into next_obs, to bootstrap).
+        into = obs[step + 1, span] if step + 1 < args.num_steps else next_obs[span]
+        into.copy_(torch.from_numpy(np.asarray(next_obs_np)))
         learning_done = ended
         if args.episodic_life and ours:
             learning_done = ended | life_lost(lives[span], infos["lives"], ended)
@@ -530,9 +532,10 @@ if __name__ == "__main__":
         # before its next action (with one group: act, step, take -- CleanRL's loop).
         for step in range(0, args.num_steps):
             for group, span in enumerate(spans):
-                if step > 0:
+                if step == 0:
+                    obs[0, span] = next_obs[span]
+                else:  # the group's observations land in obs[step, span]
                     receive(step - 1, group, rollout_start + step * args.num_envs)
-                obs[step, span] = next_obs[span]
                 dones_np[step, span] = next_done_np[span]
 
                 # ALGO LOGIC: action logic
