@@ -128,7 +128,7 @@ class StepChannel:
         results = tuple(slots[key].copy() for key in RESULT_FIELDS)
         arrays = {key: slots[key].copy() for key in self.info_keys}
         if all(message is None or message[0] is None for message in messages):
-            infos = {key: arrays[key] for key in self.info_keys}
+            infos = arrays
             if any(message is not None for message in messages):
                 infos.update(merge_infos([message[1] if message else {} for message in messages], sizes))
             return (*results, infos)  # type: ignore[return-value]
