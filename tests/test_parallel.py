@@ -99,16 +99,18 @@ def test_a_worker_error_is_raised_in_the_parent_and_closes_the_env() -> None:
     assert parallel.closed and not any(process.is_alive() for process in parallel._processes)
 
 
-def test_close_stops_the_workers_and_frees_the_shared_batch() -> None:
+def test_close_stops_the_workers_and_frees_the_shared_batch_and_step_slots() -> None:
     from multiprocessing.shared_memory import SharedMemory
 
     parallel = gym.make_vec(env_id("Freeway"), num_envs=3, workers=3)
-    name = parallel._memory.name
+    names = [parallel._memory.name, parallel._channel.memory.name]
     parallel.reset(seed=1)
+    parallel.step(np.zeros(3, np.int64))
     parallel.close()
     assert not any(process.is_alive() for process in parallel._processes)
-    with pytest.raises(FileNotFoundError):
-        SharedMemory(name=name)
+    for name in names:
+        with pytest.raises(FileNotFoundError):
+            SharedMemory(name=name)
 
 
 def test_a_forgotten_close_is_done_when_the_env_is_collected() -> None:
