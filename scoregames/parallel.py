@@ -33,7 +33,7 @@ from gymnasium.vector import VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from scoregames.step_channel import StepChannel, merge_infos
-from scoregames.vector import ScoreGamesVectorEnv, _check_reset_mask, _per_env_huds
+from scoregames.vector import ScoreGamesVectorEnv, _check_reset_mask, _per_env_huds, _per_env_seeds
 
 __all__ = ["ParallelVectorEnv", "make_vector_env", "merge_infos"]
 
@@ -105,17 +105,7 @@ class ParallelVectorEnv(VectorEnv):
         mask = options.pop("reset_mask", None)
         if mask is not None:
             mask = _check_reset_mask(mask, self.num_envs)
-        # One seed per sub-env, as the in-process env derives them; each shard gets its slice.
-        if seed is None:
-            seeds: list[int | None] = [None] * self.num_envs
-        elif isinstance(seed, int | np.integer):
-            seeds = [int(seed) + i for i in range(self.num_envs)]
-        else:
-            seeds = list(seed)
-            if len(seeds) != self.num_envs:
-                raise ValueError(
-                    f"seed must be an int, None or a list of {self.num_envs} seeds, got length {len(seeds)}"
-                )
+        seeds = _per_env_seeds(seed, self.num_envs)  # as the in-process env derives them; sliced per shard
         for pipe, low, high in zip(self._pipes, self._bounds, self._bounds[1:]):
             shard_options = dict(options)
             if mask is not None:
@@ -155,7 +145,7 @@ class ParallelVectorEnv(VectorEnv):
             raise RuntimeError("step_wait() called without step_async()")
         self._stepping = False
         messages = [self._receive(pipe) for pipe in self._pipes]
-        rewards, terminations, truncations, infos = self._channel.take(messages, self._bounds, self._sizes)
+        rewards, terminations, truncations, infos = self._channel.take(messages, self._bounds)
         return self._observations(), rewards, terminations, truncations, infos
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, ...]:

@@ -12,7 +12,7 @@ the learner joins those as before, so the result equals what the in-process env 
     >>> channel = StepChannel.for_step(infos, num_envs=2)
     >>> channel.put(0, 2, np.array([1.0, 0.0]), np.zeros(2, bool), np.zeros(2, bool), infos) is None
     True
-    >>> rewards, _, _, merged = channel.take([None], [0, 2], [2])
+    >>> rewards, _, _, merged = channel.take([None], [0, 2])
     >>> rewards.tolist(), merged["lives"].tolist()
     ([1.0, 0.0], [3, 2])
     >>> channel.close(unlink=True)
@@ -52,16 +52,15 @@ class StepChannel:
         layout: dict[Any, tuple[str, tuple[int, ...]]] = {key: (dtype.str, ()) for key, dtype in RESULT_FIELDS.items()}
         layout[ACTIONS] = (np.dtype(np.int64).str, ())
         layout.update(info_layout)
-        self._views: list[tuple[Any, tuple[int, ...], np.dtype, int]] = []
+        views: list[tuple[Any, tuple[int, ...], np.dtype, int]] = []
         size = 0
         for key, (dtype_str, trailing) in layout.items():
             dtype, shape = np.dtype(dtype_str), (num_envs, *trailing)
-            self._views.append((key, shape, dtype, size))
+            views.append((key, shape, dtype, size))
             size += -(-int(np.prod(shape)) * dtype.itemsize // ALIGN) * ALIGN
         self.memory = SharedMemory(create=name is None, name=name, size=max(size, ALIGN))
         self._slots = {
-            key: np.ndarray(shape, dtype, buffer=self.memory.buf, offset=offset)
-            for key, shape, dtype, offset in self._views
+            key: np.ndarray(shape, dtype, buffer=self.memory.buf, offset=offset) for key, shape, dtype, offset in views
         }
 
     @classmethod
@@ -118,7 +117,7 @@ class StepChannel:
             return None
         return (None if complete else tuple(written)), extras
 
-    def take(self, messages: list[Any], bounds: list[int], sizes: list[int]) -> tuple[Any, Any, Any, dict[str, Any]]:
+    def take(self, messages: list[Any], bounds: list[int]) -> tuple[Any, Any, Any, dict[str, Any]]:
         """(rewards, terminations, truncations, infos) from every shard's :meth:`put` message.
 
         Copies the slots (the next step overwrites them); shard ``k`` holds rows
@@ -127,11 +126,12 @@ class StepChannel:
         slots = self._slots
         results = tuple(slots[key].copy() for key in RESULT_FIELDS)
         arrays = {key: slots[key].copy() for key in self.info_keys}
+        if all(message is None for message in messages):  # the usual step: nothing to join
+            return (*results, arrays)  # type: ignore[return-value]
+        sizes = [high - low for low, high in zip(bounds, bounds[1:])]
         if all(message is None or message[0] is None for message in messages):
-            infos = arrays
-            if any(message is not None for message in messages):
-                infos.update(merge_infos([message[1] if message else {} for message in messages], sizes))
-            return (*results, infos)  # type: ignore[return-value]
+            extras = merge_infos([message[1] if message else {} for message in messages], sizes)
+            return (*results, {**arrays, **extras})  # type: ignore[return-value]
         parts = []
         for message, low, high in zip(messages, bounds, bounds[1:]):
             keys, extras = (None, {}) if message is None else message

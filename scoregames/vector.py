@@ -145,14 +145,7 @@ class ScoreGamesVectorEnv(VectorEnv):
         self, *, seed: int | Sequence[int | None] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         n = self.num_envs
-        if seed is None:
-            seeds: list[int | None] = [None] * n
-        elif isinstance(seed, int | np.integer):
-            seeds = [int(seed) + i for i in range(n)]
-        else:
-            seeds = list(seed)
-            if len(seeds) != n:
-                raise ValueError(f"seed must be an int, None or a list of {n} seeds, got length {len(seeds)}")
+        seeds = _per_env_seeds(seed, n)
         options = dict(options) if options else {}
         reset_mask = options.pop("reset_mask", None)
         if reset_mask is None:
@@ -480,6 +473,18 @@ class _Preprocessor:
         size = self.image_size
         stack[k - 1] = image if size == FRAME_HEIGHT else cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
         return stack
+
+
+def _per_env_seeds(seed: int | Sequence[int | None] | None, num_envs: int) -> list[int | None]:
+    """One seed per sub-env: ``seed + i`` for an int, ``None`` for each, or the list as given."""
+    if seed is None:
+        return [None] * num_envs
+    if isinstance(seed, int | np.integer):
+        return [int(seed) + i for i in range(num_envs)]
+    seeds = list(seed)
+    if len(seeds) != num_envs:
+        raise ValueError(f"seed must be an int, None or a list of {num_envs} seeds, got length {len(seeds)}")
+    return seeds
 
 
 def _per_env_huds(hud: HudSpec | Sequence[HudSpec], num_envs: int) -> list[HudSpec]:

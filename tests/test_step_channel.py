@@ -53,7 +53,7 @@ def test_a_usual_step_of_every_game_fits_the_slots(game: str) -> None:
             observed = envs.step(np.ones(2, np.int64))
             assert not (observed[2] | observed[3]).any()
             assert channel.put(0, 2, *observed[1:]) is None
-            assert_same(channel.take([None], [0, 2], [2]), observed[1:], game)
+            assert_same(channel.take([None], [0, 2]), observed[1:], game)
     finally:
         channel.close(unlink=True)
         envs.close()
@@ -69,7 +69,7 @@ def test_what_does_not_fit_is_joined_as_merge_infos_joins_the_shards(channel: St
     messages = put_shards(channel, [usual, odd], bounds, rewards)
     assert messages[0] is None
     assert messages[1] is not None and set(messages[1][1]) == {"score", "final_obs"}
-    got = channel.take(messages, bounds, sizes)
+    got = channel.take(messages, bounds)
     assert_same(got, (rewards, rewards > 1, rewards <= 1, merge_infos([usual, odd], sizes)), "joined")
     assert got[3]["score"].dtype == np.float64  # int64 and float32 shards promote, as concatenate does
 
@@ -80,7 +80,7 @@ def test_episode_ends_keep_the_slots_and_add_the_final_keys(channel: StepChannel
     parts = [shard_infos([3, 2]), ended]
     messages = put_shards(channel, parts, bounds, np.zeros(3))
     assert messages[0] is None and messages[1][0] is None  # every slot written; extras beside them
-    got = channel.take(messages, bounds, sizes)
+    got = channel.take(messages, bounds)
     assert_same(got[3], merge_infos(parts, sizes), "ended")
     assert got[3]["final_info"]["score"].tolist() == [0, 0, 9]
 
@@ -88,7 +88,7 @@ def test_episode_ends_keep_the_slots_and_add_the_final_keys(channel: StepChannel
 def test_taken_results_are_the_callers_and_actions_go_the_other_way(channel: StepChannel) -> None:
     rewards = np.array([1.0, 2.0, 3.0])
     messages = put_shards(channel, [shard_infos([3, 2, 1])], [0, 3], rewards)
-    first = channel.take(messages, [0, 3], [3])
+    first = channel.take(messages, [0, 3])
     put_shards(channel, [shard_infos([0, 0, 0])], [0, 3], np.zeros(3))
     assert first[0].tolist() == [1.0, 2.0, 3.0] and first[3]["lives"].tolist() == [3, 2, 1]
     channel.post_actions(np.array([2, 0, 1], np.int8))
