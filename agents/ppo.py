@@ -254,6 +254,36 @@ def step_wait(envs: gym.vector.VectorEnv) -> tuple:
     return envs.step(envs.pending_actions)  # type: ignore[attr-defined]
 
 
+def act(agent, obs: torch.Tensor) -> np.ndarray:
+    """One rollout forward pass: ``(3, B)`` float32 on the host -- sampled action, its log-prob,
+    value. One transfer brings all three back (the env needs the actions on the host anyway);
+    the benchmark's network-only ceiling runs this same function."""
+    with torch.no_grad():
+        action, logprob, _, value = agent.get_action_and_value(obs)
+        return torch.stack((action.to(logprob.dtype), logprob, value.flatten())).cpu().numpy()
+
+
+def gae(rewards, dones, values, next_value, next_done, gamma: float, gae_lambda: float) -> np.ndarray:
+    """CleanRL's generalised advantage estimate, ``(num_steps, num_envs)`` float32 arrays in and out.
+
+    On the host: 128 steps of tiny vector ops cost a few hundred microseconds in NumPy, where on a
+    GPU each op would be a kernel launch (about a thousand per update). Same float32 arithmetic in
+    the same order as CleanRL's torch loop, so the advantages are bit-identical.
+    """
+    advantages = np.zeros_like(rewards)
+    lastgaelam = np.zeros_like(next_value)
+    for t in reversed(range(len(rewards))):
+        if t == len(rewards) - 1:
+            nextnonterminal = 1.0 - next_done
+            nextvalues = next_value
+        else:
+            nextnonterminal = 1.0 - dones[t + 1]
+            nextvalues = values[t + 1]
+        delta = rewards[t] + gamma * nextvalues * nextnonterminal - values[t]
+        advantages[t] = lastgaelam = delta + gamma * gae_lambda * nextnonterminal * lastgaelam
+    return advantages
+
+
 def minibatch_update(agent, optimizer, args: Args, obs, actions, logprobs, advantages, returns, values) -> tuple:
     """CleanRL's clipped PPO loss on one minibatch, then one clipped-gradient Adam step.
 
@@ -420,16 +450,16 @@ if __name__ == "__main__":
         set_rng_state(checkpoint["rng"])
         print(f"resumed {run_dir} at update {start_iteration - 1}, global_step {global_step}", flush=True)
 
-    # ALGO Logic: Storage setup (observations stay uint8: 4x less memory and copying). Rewards and
-    # dones are filled on the CPU and moved once per rollout: no tiny transfer per step.
+    # ALGO Logic: Storage setup (observations stay uint8: 4x less memory and copying). Everything
+    # else is filled on the host and moved once per rollout: no tiny transfer or launch per step.
     obs = torch.zeros((args.num_steps, args.num_envs) + envs.single_observation_space.shape, dtype=torch.uint8).to(
         device
     )
-    actions = torch.zeros((args.num_steps, args.num_envs) + envs.single_action_space.shape).to(device)
-    logprobs = torch.zeros((args.num_steps, args.num_envs)).to(device)
+    actions_np = np.zeros((args.num_steps, args.num_envs) + envs.single_action_space.shape, np.float32)
+    logprobs_np = np.zeros((args.num_steps, args.num_envs), np.float32)
     rewards_np = np.zeros((args.num_steps, args.num_envs), np.float32)
     dones_np = np.zeros((args.num_steps, args.num_envs), np.float32)
-    values = torch.zeros((args.num_steps, args.num_envs)).to(device)
+    values_np = np.zeros((args.num_steps, args.num_envs), np.float32)
 
     # TRY NOT TO MODIFY: start the game (a resumed run starts fresh episodes from a derived seed)
     stop_requested = False
@@ -540,47 +570,28 @@ if __name__ == "__main__":
 
                 # ALGO LOGIC: action logic
                 tick = time.perf_counter()
-                with torch.no_grad():
-                    action, logprob, _, value = agent.get_action_and_value(obs[step, span])
-                    values[step, span] = value.flatten()
-                action_np = action.cpu().numpy()  # waits for the GPU: charged to the network
-                network_seconds += time.perf_counter() - tick
-                actions[step, span] = action
-                logprobs[step, span] = logprob
+                actions_np[step, span], logprobs_np[step, span], values_np[step, span] = act(agent, obs[step, span])
+                network_seconds += time.perf_counter() - tick  # act waits for the GPU: the network's
 
                 # TRY NOT TO MODIFY: execute the game and log data.
-                step_async(env_groups[group], action_np)
+                step_async(env_groups[group], actions_np[step, span].astype(np.int64))
         for group in range(len(spans)):
             receive(args.num_steps - 1, group, rollout_start + args.num_steps * args.num_envs)
         global_step = rollout_start + args.num_steps * args.num_envs
 
         # bootstrap value if not done
         tick = time.perf_counter()
-        rewards = torch.as_tensor(rewards_np, device=device)
-        dones = torch.as_tensor(dones_np, device=device)
-        next_done = torch.as_tensor(next_done_np, device=device)
         with torch.no_grad():
-            next_value = agent.get_value(next_obs).reshape(1, -1)
-            advantages = torch.zeros_like(rewards).to(device)
-            lastgaelam = 0
-            for t in reversed(range(args.num_steps)):
-                if t == args.num_steps - 1:
-                    nextnonterminal = 1.0 - next_done
-                    nextvalues = next_value
-                else:
-                    nextnonterminal = 1.0 - dones[t + 1]
-                    nextvalues = values[t + 1]
-                delta = rewards[t] + args.gamma * nextvalues * nextnonterminal - values[t]
-                advantages[t] = lastgaelam = delta + args.gamma * args.gae_lambda * nextnonterminal * lastgaelam
-            returns = advantages + values
+            next_value = agent.get_value(next_obs).reshape(1, -1).cpu().numpy()
+        advantages_np = gae(rewards_np, dones_np, values_np, next_value, next_done_np, args.gamma, args.gae_lambda)
+        returns_np = advantages_np + values_np
 
-        # flatten the batch
+        # flatten the batch (moved to the device once per rollout)
         b_obs = obs.reshape((-1,) + envs.single_observation_space.shape)
-        b_logprobs = logprobs.reshape(-1)
-        b_actions = actions.reshape((-1,) + envs.single_action_space.shape)
-        b_advantages = advantages.reshape(-1)
-        b_returns = returns.reshape(-1)
-        b_values = values.reshape(-1)
+        b_logprobs, b_actions, b_advantages, b_returns, b_values = (
+            torch.as_tensor(array, device=device).reshape(-1)
+            for array in (logprobs_np, actions_np, advantages_np, returns_np, values_np)
+        )
 
         # Optimizing the policy and value network
         b_inds = np.arange(args.batch_size)
@@ -606,7 +617,7 @@ if __name__ == "__main__":
         writer.add_scalar("perf/update_seconds", update_seconds, global_step)
         writer.add_scalar("perf/network_seconds", network_seconds, global_step)
         writer.add_scalar("perf/outside_network_fraction", 1 - network_seconds / update_seconds, global_step)
-        y_pred, y_true = b_values.cpu().numpy(), b_returns.cpu().numpy()
+        y_pred, y_true = values_np.reshape(-1), returns_np.reshape(-1)
         var_y = np.var(y_true)
         explained_var = np.nan if var_y == 0 else 1 - np.var(y_true - y_pred) / var_y
 

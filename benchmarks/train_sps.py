@@ -6,15 +6,16 @@
 
 Runs ``agents/ppo.py`` (same network, same hyperparameters) on ``ScoreGames/Breakout-v0`` and on
 ``ALE/Breakout-v5`` one after the other, then times the network alone: ``num_steps`` x
-``env_groups`` batched forward passes of ``num_envs / env_groups`` observations, each fetching its
-actions to the host as the loop must, plus the PPO update (``update_epochs`` x ``num_minibatches``
-calls of the loop's own ``minibatch_update``: CleanRL's clipped loss, backward, clipped Adam
-step) on random frames. That is the most env steps per second the loop
-could reach with a free env and no glue. CleanRL's layout (8 envs, 4 minibatches) is the default;
-16 envs in 2 groups with 8 minibatches does the same network work per env step (forward batches
-of 8, minibatches of 256), with one group's games stepping in workers while the other's actions
-are computed. Steady-state SPS is measured from TensorBoard event wall times after the warm-up
-updates; the share of time outside the network comes from the script's own ``perf/*`` scalars.
+``env_groups`` calls of the loop's own ``act`` on ``num_envs / env_groups`` observations (a
+forward pass whose action, log-prob and value come back to the host, as the env needs), plus the
+PPO update (``update_epochs`` x ``num_minibatches`` calls of the loop's own ``minibatch_update``:
+CleanRL's clipped loss, backward, clipped Adam step) on random frames. That is the most env steps
+per second the loop could reach with a free env and no glue. CleanRL's layout (8 envs, 4
+minibatches) is the default; 16 envs in 2 groups with 8 minibatches does the same network work
+per env step (forward batches of 8, minibatches of 256), with one group's games stepping in
+workers while the other's actions are computed. Steady-state SPS is measured from TensorBoard
+event wall times after the warm-up updates; the share of time outside the network comes from the
+script's own ``perf/*`` scalars.
 """
 
 from __future__ import annotations
@@ -104,10 +105,8 @@ def network_ceiling(n_actions: int, layout: dict, repeats: int, threads: int, cu
 
     def one_update() -> float:
         start = time.perf_counter()
-        with torch.no_grad():
-            for begin in range(0, batch, width):
-                action, _, _, _ = agent.get_action_and_value(obs[begin : begin + width])
-                action.cpu()  # the env needs the actions on the host: the loop cannot skip this wait
+        for begin in range(0, batch, width):
+            ppo.act(agent, obs[begin : begin + width])  # the loop's own forward, results to the host
         indices = np.arange(batch)
         for _ in range(UPDATE_EPOCHS):
             np.random.shuffle(indices)

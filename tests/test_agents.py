@@ -409,3 +409,58 @@ def test_default_learning_rate_is_cleanrls_except_where_a_game_is_tuned() -> Non
     for env_id in ("ScoreGames/Breakout-v0", "ScoreGames/Pong-v0", "CartPole-v1"):
         assert ppo.default_learning_rate(env_id) == 2.5e-4
     assert set(ppo.TUNED_LEARNING_RATES) <= set(scoregames.GAMES)
+
+
+def cleanrl_gae(rewards, dones, values, next_value, next_done, gamma: float, gae_lambda: float) -> np.ndarray:
+    """CleanRL's ppo_atari.py advantage loop, on torch tensors, as written there."""
+    rewards, dones, values, next_value, next_done = map(
+        torch.as_tensor, (rewards, dones, values, next_value, next_done)
+    )
+    advantages = torch.zeros_like(rewards)
+    lastgaelam = 0
+    for t in reversed(range(len(rewards))):
+        if t == len(rewards) - 1:
+            nextnonterminal = 1.0 - next_done
+            nextvalues = next_value
+        else:
+            nextnonterminal = 1.0 - dones[t + 1]
+            nextvalues = values[t + 1]
+        delta = rewards[t] + gamma * nextvalues * nextnonterminal - values[t]
+        advantages[t] = lastgaelam = delta + gamma * gae_lambda * nextnonterminal * lastgaelam
+    return advantages.numpy()
+
+
+def test_host_gae_is_cleanrls_bit_for_bit() -> None:
+    ppo = load_agent_module("ppo")
+    rng = np.random.default_rng(3)
+    steps, envs = 64, 6
+    rewards = rng.normal(size=(steps, envs)).astype(np.float32)
+    dones = (rng.random((steps, envs)) < 0.1).astype(np.float32)
+    values = rng.normal(size=(steps, envs)).astype(np.float32)
+    next_value = rng.normal(size=(1, envs)).astype(np.float32)
+    next_done = np.array([0, 1, 0, 0, 1, 0], np.float32)
+    ours = ppo.gae(rewards, dones, values, next_value, next_done, 0.99, 0.95)
+    assert ours.dtype == np.float32 and ours.shape == (steps, envs)
+    np.testing.assert_array_equal(ours, cleanrl_gae(rewards, dones, values, next_value, next_done, 0.99, 0.95))
+    # an episode end cuts the sum: the step before a done sees only its own TD error
+    t, i = map(int, np.argwhere(dones[1:] == 1)[0])
+    assert ours[t, i] == np.float32(rewards[t, i] - values[t, i])
+
+
+def test_act_returns_the_sampled_action_its_log_prob_and_value() -> None:
+    ppo = load_agent_module("ppo")
+    from scoregames.policies import build_network
+
+    agent = build_network("ppo", 4)
+    frames = torch.randint(0, 256, (5, 4, 84, 84), dtype=torch.uint8)
+    torch.manual_seed(7)
+    fetched = ppo.act(agent, frames)
+    torch.manual_seed(7)
+    with torch.no_grad():
+        action, logprob, _, value = agent.get_action_and_value(frames)
+    assert fetched.shape == (3, 5) and fetched.dtype == np.float32
+    np.testing.assert_array_equal(fetched[0], action.numpy())
+    np.testing.assert_array_equal(fetched[1], logprob.numpy())
+    np.testing.assert_array_equal(fetched[2], value.flatten().numpy())
+    _, relogprob, _, _ = agent.get_action_and_value(frames, torch.as_tensor(fetched[0]).long())
+    np.testing.assert_array_equal(relogprob.detach().numpy(), fetched[1])  # the update scores the same action
