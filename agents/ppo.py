@@ -486,10 +486,16 @@ if __name__ == "__main__":
     recent: list[dict] = list(checkpoint.get("recent_episodes", [])) if checkpoint else []
     updates_done = 0
 
+    # Seconds in step_wait this update: the games stepping (in-process) or the wait for the workers
+    # and their results; the rest of the time outside the network is this loop's own glue.
+    perf = {"step_wait": 0.0}
+
     def receive(step: int, group: int, logged_step: int) -> None:
         """Take one group's results of its step ``step``: rewards, dones, next observations, episodes."""
         span = spans[group]
+        tick = time.perf_counter()
         next_obs_np, reward, terminations, truncations, infos = step_wait(env_groups[group])
+        perf["step_wait"] += time.perf_counter() - tick
         ended = np.logical_or(terminations, truncations)
         train_reward = np.sign(reward) if args.clip_rewards else np.asarray(reward, np.float64)
         if truncations.any():  # bootstrap a time-limit cut from the final observation (SAME_STEP)
@@ -557,6 +563,7 @@ if __name__ == "__main__":
             optimizer.param_groups[0]["lr"] = frac * args.learning_rate
 
         update_start, network_seconds = time.perf_counter(), 0.0  # perf/*: where the time goes
+        perf["step_wait"] = 0.0
         rollout_start = global_step
         # Each group acts, then steps while the next group acts; a group's results are taken just
         # before its next action (with one group: act, step, take -- CleanRL's loop).
@@ -617,6 +624,7 @@ if __name__ == "__main__":
         writer.add_scalar("perf/update_seconds", update_seconds, global_step)
         writer.add_scalar("perf/network_seconds", network_seconds, global_step)
         writer.add_scalar("perf/outside_network_fraction", 1 - network_seconds / update_seconds, global_step)
+        writer.add_scalar("perf/step_wait_fraction", perf["step_wait"] / update_seconds, global_step)
         y_pred, y_true = values_np.reshape(-1), returns_np.reshape(-1)
         var_y = np.var(y_true)
         explained_var = np.nan if var_y == 0 else 1 - np.var(y_true - y_pred) / var_y

@@ -14,8 +14,9 @@ per second the loop could reach with a free env and no glue. CleanRL's layout (8
 minibatches) is the default; 16 envs in 2 groups with 8 minibatches does the same network work
 per env step (forward batches of 8, minibatches of 256), with one group's games stepping in
 workers while the other's actions are computed. Steady-state SPS is measured from TensorBoard
-event wall times after the warm-up updates; the share of time outside the network comes from the
-script's own ``perf/*`` scalars.
+event wall times after the warm-up updates. The share of time outside the network, and the part
+of it spent in ``step_wait`` (stepping the games, or waiting for the env workers and reading
+their results; the rest is the loop's own glue), come from the script's ``perf/*`` scalars.
 """
 
 from __future__ import annotations
@@ -64,10 +65,12 @@ def train_sps(env_id: str, layout: dict, options: argparse.Namespace, workdir: P
     events = scalars(run_dir, "charts/SPS")[options.warmup - 1 :]  # the event at the end of update `warmup`
     (t0, s0, _), (t1, s1, _) = events[0], events[-1]
     outside = [v for _, _, v in scalars(run_dir, "perf/outside_network_fraction")[options.warmup :]]
+    waiting = [v for _, _, v in scalars(run_dir, "perf/step_wait_fraction")[options.warmup :]]
     return {
         "env_id": env_id,
         "steady_sps": (s1 - s0) / (t1 - t0),
         "outside_network_fraction": statistics.mean(outside),
+        "step_wait_fraction": statistics.mean(waiting),
         "updates_timed": len(events) - 1,
     }
 
@@ -134,8 +137,10 @@ def main() -> None:
     parser.add_argument("--env-groups", type=int, default=1, help="agents/ppo.py --env-groups")
     parser.add_argument("--env-workers", type=int, default=0, help="agents/ppo.py --env-workers")
     parser.add_argument("--skip-ale", action="store_true", help="time our env and the ceiling only")
-    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument("--json", type=Path, default=None, help="also write the results here (refuses to overwrite)")
     options = parser.parse_args()
+    if options.json is not None and options.json.exists():  # before minutes of runs, not after
+        parser.error(f"{options.json} exists; pick a new name")
     layout = {key: getattr(options, key) for key in ("num_envs", "num_minibatches", "env_groups", "env_workers")}
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -144,15 +149,17 @@ def main() -> None:
     ceiling = network_ceiling(4, layout, options.repeats, options.threads, options.cuda)
 
     print(
-        f"| loop ({layout}, {NUM_STEPS} steps, {UPDATE_EPOCHS} epochs) | steady SPS | % of ceiling | outside the network |"
+        f"| loop ({layout}, {NUM_STEPS} steps, {UPDATE_EPOCHS} epochs) | steady SPS | % of ceiling "
+        "| outside the network | of which in step_wait |"
     )
-    print("|---|---|---|---|")
+    print("|---|---|---|---|---|")
     for row in [row for row in (ours, ale) if row is not None]:
         share = row["steady_sps"] / ceiling["ceiling_sps"]
         print(
-            f"| ppo on {row['env_id']} | {row['steady_sps']:.0f} | {share:.0%} | {row['outside_network_fraction']:.1%} |"
+            f"| ppo on {row['env_id']} | {row['steady_sps']:.0f} | {share:.0%} | {row['outside_network_fraction']:.1%} "
+            f"| {row['step_wait_fraction']:.1%} |"
         )
-    print(f"| network only (fwd + update), ceiling | {ceiling['ceiling_sps']:.0f} | 100% | 0% |")
+    print(f"| network only (fwd + update), ceiling | {ceiling['ceiling_sps']:.0f} | 100% | 0% | 0% |")
     if options.json:
         result = {"device": "cuda" if options.cuda else "cpu", "layout": layout, "ours": ours, "ale": ale}
         options.json.write_text(json.dumps({**result, "ceiling": ceiling}, indent=2))

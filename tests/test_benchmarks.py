@@ -1,4 +1,4 @@
-"""benchmarks/vector_glue.py runs as a user runs it, writes its rows, and never overwrites a result."""
+"""benchmarks/vector_glue.py and train_sps.py run as a user runs them, write their rows, and never overwrite a result."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,5 +30,28 @@ def test_vector_glue_measures_each_layout_and_keeps_an_existing_result(tmp_path:
 
     before = out.read_text()
     again = run_glue("--workers", "0", "--steps", "5", "--repeats", "1", "--json", str(out))
+    assert again.returncode == 2 and "exists" in again.stderr
+    assert out.read_text() == before
+
+
+def test_train_sps_times_the_loop_and_the_ceiling_and_keeps_an_existing_result(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("tensorboard")
+    out = tmp_path / "sps.json"
+    command = [sys.executable, str(ROOT / "benchmarks" / "train_sps.py"), "--skip-ale", "--threads", "1"]
+    tiny = ["--updates", "3", "--warmup", "1", "--repeats", "1", "--num-envs", "2", "--num-minibatches", "2"]
+    done = subprocess.run([*command, *tiny, "--json", str(out)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(out.read_text())
+    ours = result["ours"]
+    assert result["ale"] is None and result["layout"]["num_envs"] == 2
+    assert ours["env_id"] == "ScoreGames/Breakout-v0" and ours["updates_timed"] == 2 and ours["steady_sps"] > 0
+    # in-process envs step inside step_wait, which is part of the time outside the network
+    assert 0 < ours["step_wait_fraction"] < ours["outside_network_fraction"] < 1
+    assert result["ceiling"]["ceiling_sps"] > 0
+    assert "| ppo on ScoreGames/Breakout-v0 |" in done.stdout
+
+    before = out.read_text()
+    again = subprocess.run([*command, "--json", str(out)], capture_output=True, text=True, timeout=60)
     assert again.returncode == 2 and "exists" in again.stderr
     assert out.read_text() == before
