@@ -22,7 +22,6 @@ their results; the rest is the loop's own glue), come from the script's ``perf/*
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import statistics
 import subprocess
@@ -75,23 +74,13 @@ def train_sps(env_id: str, layout: dict, options: argparse.Namespace, workdir: P
     }
 
 
-def load_ppo():
-    """agents/ppo.py as a module (its loop runs only as a script)."""
-    spec = importlib.util.spec_from_file_location("scoregames_ppo_script", ROOT / "agents" / "ppo.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    return module
-
-
 def network_ceiling(n_actions: int, layout: dict, repeats: int, threads: int, cuda: bool) -> dict:
     import numpy as np
     import torch
 
+    from agents import ppo
     from scoregames.policies import build_network
 
-    ppo = load_ppo()
     torch.set_num_threads(threads)
     device = torch.device("cuda" if cuda else "cpu")
     agent = build_network("ppo", n_actions).to(device)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -18,6 +17,7 @@ pytest.importorskip("tyro")
 pytest.importorskip("tensorboard")
 
 import scoregames  # noqa: E402,F401
+from agents import dqn, ppo  # noqa: E402
 from scoregames.diagnostics.policy import EvaluablePolicy  # noqa: E402
 from scoregames.policies import load_policy, preprocess_frames  # noqa: E402
 
@@ -40,15 +40,6 @@ def run_script(script: str, *args: str, check: bool = True) -> subprocess.Comple
     if check and proc.returncode != 0:
         raise AssertionError(f"{script} {' '.join(args)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
     return proc
-
-
-def load_agent_module(name: str):
-    spec = importlib.util.spec_from_file_location(f"agents_{name}", ROOT / "agents" / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
 
 
 def checkpoint(run_dir: Path) -> dict:
@@ -131,7 +122,7 @@ def test_load_policy_round_trip(ppo_run: Path) -> None:
         action = policy.act(f)
     assert action == int(np.argmax(policy.evaluate(np.stack(frames[:4])[None]).action_probs[0]))
     # the script re-exports the loader
-    assert load_agent_module("ppo").load_policy is load_policy
+    assert ppo.load_policy is load_policy
 
 
 def test_corrupt_and_mismatched_checkpoints_raise_clear_errors(ppo_run: Path, tmp_path: Path) -> None:
@@ -178,7 +169,6 @@ def test_dqn_smoke_resume_and_load(tmp_path: Path) -> None:
 
 def test_logged_episodic_return_is_the_true_score() -> None:
     """Trained on the displayed score with the tamper HUD, the logged return is still the game's."""
-    ppo = load_agent_module("ppo")
     args = ppo.Args(env_id="ScoreGames/Catch-v1", hud="tamper", reward_source="displayed", num_envs=2)
     envs = ppo.make_env_groups(args, "test")[0]
     envs.reset(seed=0)
@@ -207,7 +197,6 @@ def test_logged_episodic_return_is_the_true_score() -> None:
 
 
 def test_replay_buffer_rebuilds_observations_from_single_frames() -> None:
-    dqn = load_agent_module("dqn")
     args = dqn.Args(env_id="ScoreGames/Catch-v1", num_envs=2)
     envs = dqn.make_vector_env(args, "test")
     obs, _ = envs.reset(seed=1)
@@ -252,7 +241,6 @@ def test_policy_preprocessing_matches_the_training_pipeline() -> None:
     resize = gym.wrappers.ResizeObservation(gray, (84, 84))
     for raw in frames:  # Gymnasium's wrappers (the fallback pipeline the contract names)
         np.testing.assert_array_equal(preprocess_frames(raw), resize.observation(gray.observation(raw)))
-    ppo = load_agent_module("ppo")
     envs = ppo.make_env_groups(ppo.Args(env_id="ScoreGames/Breakout-v0", num_envs=2), "test")[0]
     obs, _ = envs.reset(seed=5)  # sub-env 0 is seeded with 5, like the single env above
     np.testing.assert_array_equal(obs[0], np.stack([preprocess_frames(frames[0])] * 4))
@@ -368,7 +356,7 @@ def test_scoregames_diagnose_reads_a_real_run_dir(ppo_run: Path, tmp_path: Path)
 @pytest.mark.parametrize("script", ["ppo", "dqn"])
 def test_episodic_life_marks_each_lost_life_once_and_not_the_game_over(script: str) -> None:
     """Breakout with 3 lives: two lost lives end an episode for learning, the third is the real end."""
-    agent = load_agent_module(script)
+    agent = {"ppo": ppo, "dqn": dqn}[script]
     args = agent.Args(env_id="ScoreGames/Breakout-v0", num_envs=2, env_kwargs='{"lives": 3}')
     envs = agent.make_env_groups(args, "test")[0] if script == "ppo" else agent.make_vector_env(args, "test")
     _, infos = envs.reset(seed=0)
@@ -404,7 +392,6 @@ def test_episodic_life_changes_learning_only_in_games_with_lives(tmp_path: Path)
 
 
 def test_default_learning_rate_is_cleanrls_except_where_a_game_is_tuned() -> None:
-    ppo = load_agent_module("ppo")
     assert ppo.default_learning_rate("ScoreGames/Catch-v1") == ppo.default_learning_rate("ScoreGames/Catch-v0") == 1e-3
     for env_id in ("ScoreGames/Breakout-v0", "ScoreGames/Pong-v0", "CartPole-v1"):
         assert ppo.default_learning_rate(env_id) == 2.5e-4
@@ -431,7 +418,6 @@ def cleanrl_gae(rewards, dones, values, next_value, next_done, gamma: float, gae
 
 
 def test_host_gae_is_cleanrls_bit_for_bit() -> None:
-    ppo = load_agent_module("ppo")
     rng = np.random.default_rng(3)
     steps, envs = 64, 6
     rewards = rng.normal(size=(steps, envs)).astype(np.float32)
@@ -448,7 +434,6 @@ def test_host_gae_is_cleanrls_bit_for_bit() -> None:
 
 
 def test_act_returns_the_sampled_action_its_log_prob_and_value() -> None:
-    ppo = load_agent_module("ppo")
     from scoregames.policies import build_network
 
     agent = build_network("ppo", 4)
