@@ -58,6 +58,7 @@ def train_sps(env_id: str, layout: dict, options: argparse.Namespace, workdir: P
         "--torch-threads", str(options.threads),
         "--checkpoint-every", str(options.updates),
         "--cuda" if options.cuda else "--no-cuda",
+        "--torch-deterministic" if options.torch_deterministic else "--no-torch-deterministic",
         "--run-dir", str(run_dir),
     ]  # fmt: skip
     subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT)
@@ -74,15 +75,16 @@ def train_sps(env_id: str, layout: dict, options: argparse.Namespace, workdir: P
     }
 
 
-def network_ceiling(n_actions: int, layout: dict, repeats: int, threads: int, cuda: bool) -> dict:
+def network_ceiling(n_actions: int, layout: dict, options: argparse.Namespace) -> dict:
     import numpy as np
     import torch
 
     from agents import ppo
     from scoregames.policies import build_network
 
-    torch.set_num_threads(threads)
-    device = torch.device("cuda" if cuda else "cpu")
+    torch.set_num_threads(options.threads)
+    torch.backends.cudnn.deterministic = options.torch_deterministic  # as the loop: cuDNN's choice of algorithms
+    device = torch.device("cuda" if options.cuda else "cpu")
     agent = build_network("ppo", n_actions).to(device)
     optimizer = torch.optim.Adam(agent.parameters(), lr=2.5e-4, eps=1e-5)
     args = ppo.Args()  # CleanRL's loss coefficients, as the loop's
@@ -105,12 +107,12 @@ def network_ceiling(n_actions: int, layout: dict, repeats: int, threads: int, cu
             for begin in range(0, batch, minibatch):
                 mb = indices[begin : begin + minibatch]
                 ppo.minibatch_update(agent, optimizer, args, *(tensor[mb] for tensor in tensors))
-        if cuda:
+        if options.cuda:
             torch.cuda.synchronize()
         return time.perf_counter() - start
 
     one_update()  # warm-up
-    seconds = sorted(one_update() for _ in range(repeats))
+    seconds = sorted(one_update() for _ in range(options.repeats))
     return {"ceiling_sps": batch / statistics.median(seconds), "seconds_per_update": statistics.median(seconds)}
 
 
@@ -121,6 +123,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="timed network-only updates (median)")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (same everywhere)")
     parser.add_argument("--cuda", action="store_true", help="network on the GPU (agents run with --cuda)")
+    parser.add_argument(
+        "--torch-deterministic",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="cuDNN's deterministic algorithms in the loop and the ceiling alike (agents/ppo.py's default)",
+    )
     parser.add_argument("--num-envs", type=int, default=8)
     parser.add_argument("--num-minibatches", type=int, default=4)
     parser.add_argument("--env-groups", type=int, default=1, help="agents/ppo.py --env-groups")
@@ -135,7 +143,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ours = train_sps("ScoreGames/Breakout-v0", layout, options, Path(tmp))
         ale = None if options.skip_ale else train_sps("ALE/Breakout-v5", layout, options, Path(tmp))
-    ceiling = network_ceiling(4, layout, options.repeats, options.threads, options.cuda)
+    ceiling = network_ceiling(4, layout, options)
 
     print(
         f"| loop ({layout}, {NUM_STEPS} steps, {UPDATE_EPOCHS} epochs) | steady SPS | % of ceiling "
@@ -151,6 +159,7 @@ def main() -> None:
     print(f"| network only (fwd + update), ceiling | {ceiling['ceiling_sps']:.0f} | 100% | 0% | 0% |")
     if options.json:
         result = {"device": "cuda" if options.cuda else "cpu", "layout": layout, "ours": ours, "ale": ale}
+        result["torch_deterministic"] = options.torch_deterministic
         options.json.write_text(json.dumps({**result, "ceiling": ceiling}, indent=2))
 
 

@@ -44,7 +44,7 @@ def test_train_sps_times_the_loop_and_the_ceiling_and_keeps_an_existing_result(t
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(out.read_text())
     ours = result["ours"]
-    assert result["ale"] is None and result["layout"]["num_envs"] == 2
+    assert result["ale"] is None and result["layout"]["num_envs"] == 2 and result["torch_deterministic"] is True
     assert ours["env_id"] == "ScoreGames/Breakout-v0" and ours["updates_timed"] == 2 and ours["steady_sps"] > 0
     # in-process envs step inside step_wait, which is part of the time outside the network
     assert 0 < ours["step_wait_fraction"] < ours["outside_network_fraction"] < 1
