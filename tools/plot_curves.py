@@ -1,6 +1,6 @@
 """Learning curves (PNG) from the TensorBoard logs of agents/ppo.py and agents/dqn.py runs.
 
-    python tools/plot_curves.py runs/showcase/catch-standard-true --reference 20 --out assets/curves/catch-ppo.png
+    python tools/plot_curves.py runs/showcase/catch-standard-true --reference 20 --out assets/curves/catch-ppo.png --force
     python tools/plot_curves.py RUN_A RUN_B --labels ppo dqn --out curves.png
     python tools/plot_curves.py runs/pong --reference 21 --reference-label "scripted expert" --random -19.3 --out pong.png
 
@@ -40,13 +40,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs", nargs="+", type=Path, help="run directories (TensorBoard event files inside)")
     parser.add_argument("--labels", nargs="*", default=None, help="one label per run (default: folder names)")
-    parser.add_argument("--out", type=Path, required=True, help="PNG to write")
+    parser.add_argument("--out", type=Path, required=True, help="PNG to write (an existing one only with --force)")
+    parser.add_argument("--force", action="store_true", help="replace --out if it exists (e.g. a committed curve)")
     parser.add_argument("--title", default=None)
     parser.add_argument("--reference", type=float, default=None, help="draw a reference score (e.g. best/expert)")
     parser.add_argument("--reference-label", default="best achievable")
     parser.add_argument("--random", type=float, default=None, help="draw uniform-random play's score")
     parser.add_argument("--smooth", type=int, default=10, help="moving-average window in episodes")
     options = parser.parse_args()
+    if options.out.exists() and not options.force:
+        parser.error(f"{options.out} exists; pick a new name or pass --force to replace it")
+    if options.labels is not None and len(options.labels) != len(options.runs):
+        parser.error(f"--labels needs one label per run: {len(options.runs)} runs, {len(options.labels)} labels")
+    for run in options.runs:
+        if not run.is_dir():
+            parser.error(f"{run} is not a run directory")
 
     import matplotlib
 
