@@ -41,8 +41,10 @@ def main() -> None:
     parser.add_argument("--games", nargs="*", default=list(scoregames.GAMES))
     parser.add_argument("--episodes", type=int, default=5)
     parser.add_argument("--max-steps", type=int, default=27_000, help="agent steps per episode at most")
-    parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--json", type=Path, default=None, help="also write the table here (refuses to overwrite)")
     options = parser.parse_args()
+    if options.json is not None and options.json.exists():
+        parser.error(f"{options.json} exists; pick a new name")
     table = {}
     for game in options.games:
         env_id = scoregames.env_id(game)

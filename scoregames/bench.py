@@ -391,6 +391,9 @@ def run(args: argparse.Namespace) -> int:
     if args.repeats < 1 or args.seconds < MIN_SECONDS or any(n < 1 for n in args.num_envs):
         print(f"--repeats and --num-envs must be >= 1 and --seconds >= {MIN_SECONDS}", file=sys.stderr)
         return 2
+    if args.json and os.path.exists(args.json):  # checked before the measurements, not after
+        print(f"{args.json} exists; scoregames never overwrites a file: choose another name", file=sys.stderr)
+        return 2
     with_ale = not args.no_ale and importable("ale_py")
     with_minatar = not args.no_ale and importable("minatar")
     skipped = []

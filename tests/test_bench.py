@@ -89,6 +89,10 @@ def test_tiny_run_prints_table_and_writes_json(tmp_path: Path, capsys: pytest.Ca
     assert all(row["median"] > 0 for row in payload["rows"])
     assert payload["machine"]["cores"] >= 1 and "gymnasium" in payload["machine"]["versions"]
 
+    before = path.read_text()  # a second run never replaces the first one's results
+    assert main([*argv, "--no-ale", "--quiet", "--json", str(path)]) == 2
+    assert "exists" in capsys.readouterr().err and path.read_text() == before
+
 
 def test_rejects_unknown_games_and_bad_sizes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "--games", "Tetris", "--no-ale"]) == 2
