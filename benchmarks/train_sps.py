@@ -158,9 +158,15 @@ def main() -> None:
         )
     print(f"| network only (fwd + update), ceiling | {ceiling['ceiling_sps']:.0f} | 100% | 0% | 0% |")
     if options.json:
-        result = {"device": "cuda" if options.cuda else "cpu", "layout": layout, "ours": ours, "ale": ale}
-        result["torch_deterministic"] = options.torch_deterministic
-        options.json.write_text(json.dumps({**result, "ceiling": ceiling}, indent=2))
+        result = {
+            "device": "cuda" if options.cuda else "cpu",
+            "torch_deterministic": options.torch_deterministic,
+            "layout": layout,
+            "ours": ours,
+            "ale": ale,
+            "ceiling": ceiling,
+        }
+        options.json.write_text(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

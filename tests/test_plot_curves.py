@@ -50,15 +50,14 @@ def test_plots_a_png_and_keeps_an_existing_one_unless_forced(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize(
-    ("extra", "message"),
-    [(["--labels", "a", "b"], "one label per run: 1 runs, 2 labels"), (["--smooth", "3"], "no charts/episodic_return")],
+    ("returns", "extra", "message"),
+    [
+        ([1, 2], ["--labels", "a", "b"], "one label per run: 1 runs, 2 labels"),
+        ([], [], "no charts/episodic_return"),  # a run directory without the return scalars
+    ],
 )
-def test_bad_input_names_the_problem(tmp_path: Path, extra: list[str], message: str) -> None:
-    run = tmp_path / "run"
-    if "--smooth" in extra:  # a run directory without the return scalars
-        fake_run(run, [], [], [])
-    else:
-        fake_run(run, [1, 2], [1, 2], [0, 0])
+def test_bad_input_names_the_problem(tmp_path: Path, returns: list[float], extra: list[str], message: str) -> None:
+    run = fake_run(tmp_path / "run", returns, returns, [0] * len(returns))
     done = plot(str(run), "--out", str(tmp_path / "out.png"), *extra)
     assert done.returncode != 0 and message in done.stderr
     assert not (tmp_path / "out.png").exists()
