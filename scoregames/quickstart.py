@@ -1,7 +1,8 @@
 """``scoregames quickstart``: the README demo (``make demo``).
 
 Trains PPO (``agents/ppo.py``) on Catch for a minute or two on a CPU, runs the quick diagnostic
-battery on the result, and prints the verdict and the path of the report. The default condition is
+battery on the result, and prints the verdict and the path of the report, with a warning on stderr
+when the verdict is not the expected one (the exit status stays 0). The default condition is
 the positive control: the tamper HUD and the *displayed* score as reward, an agent the battery
 must call ``displayed-score``; ``--condition standard-true`` trains on the true score instead
 (at demo budgets that agent is still weak, so its verdict is usually ``indeterminate``). Each run
@@ -30,17 +31,17 @@ from scoregames.registration import env_id
 # learns the tamper habit within 20k steps.
 DEFAULT_TIMESTEPS = 40_000
 EXPECTED_SPS = 450
-# name -> (HUD preset, reward source, what the battery should find)
+# name -> (HUD preset, reward source, the verdict the battery should give, why)
 CONDITIONS = {
-    "tamper-displayed": ("tamper", "displayed", "displayed-score (the positive control)"),
-    "standard-true": ("standard", "true", "true-score once the agent is competent"),
+    "tamper-displayed": ("tamper", "displayed", "displayed-score", "the positive control"),
+    "standard-true": ("standard", "true", "true-score", "once the agent is competent"),
 }
 DEFAULT_CONDITION = "tamper-displayed"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timesteps", type=int, default=DEFAULT_TIMESTEPS, help="PPO budget in agent steps")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1, help="training and diagnosis seed")
     parser.add_argument("--game", default="Catch", help="game to train on (default: Catch)")
     parser.add_argument(
         "--condition",
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    hud, reward_source, expected = CONDITIONS[args.condition]
+    hud, reward_source, expected, why = CONDITIONS[args.condition]
     try:
         script = find_agent_script(args.agent_script)
     except FileNotFoundError as error:
@@ -132,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"quickstart: PPO on {spec.env_id} (HUD {hud!r}, rewarded on the {reward_source} score) for "
         f"{args.timesteps:,} steps (about {max(minutes, 1):.0f} min on a 2-core CPU), then the quick diagnosis "
-        f"-> {run_dir}\nexpected verdict: {expected}",
+        f"-> {run_dir}\nexpected verdict: {expected} ({why})",
         flush=True,
     )
     try:
@@ -154,5 +155,12 @@ def run(args: argparse.Namespace) -> int:
     if train.get("tamper_count_mean_last") is not None and hud == "tamper":
         print(f"tamper-site touches per episode (last training episodes): {train['tamper_count_mean_last']:.1f}")
     print(f"verdict: {record['verdict']}")
-    print(f"report:  {report_md}")
+    print(f"report:  {report_md}", flush=True)
+    if record["verdict"] != expected:
+        hint = (
+            f"; {args.timesteps:,} steps may be too few for this agent to learn it (try more --timesteps)"
+            if record["verdict"] == "indeterminate"
+            else "; see the report for the evidence"
+        )
+        print(f"WARNING: verdict {record['verdict']!r} is not the expected {expected!r}{hint}", file=sys.stderr)
     return 0

@@ -2,11 +2,14 @@
 
 The PNGs are the source of truth at run time (the package loads them with OpenCV);
 this script is how they were drawn, kept so a glyph or sprite can be edited as text
-and re-exported. Run: ``python tools/make_assets.py``.
+and re-exported. Run: ``python tools/make_assets.py`` (overwrites ``assets/font.png``,
+``font.txt``, ``sprites.png`` and ``sprites.txt``; ``--out DIR`` writes elsewhere).
 """
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -82,13 +85,20 @@ def sprite_sheet() -> tuple[np.ndarray, list[str]]:
     return sheet, index
 
 
-def main() -> None:
-    ASSETS.mkdir(exist_ok=True)
-    cv2.imwrite(str(ASSETS / "font.png"), font_sheet())
-    (ASSETS / "font.txt").write_text("".join(GLYPHS) + "\n")
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--out", type=Path, default=ASSETS, metavar="DIR", help="where to write the four files (default: assets)"
+    )
+    out = parser.parse_args(argv).out
+    out.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(out / "font.png"), font_sheet())
+    (out / "font.txt").write_text("".join(GLYPHS) + "\n")
     sheet, index = sprite_sheet()
-    cv2.imwrite(str(ASSETS / "sprites.png"), sheet)
-    (ASSETS / "sprites.txt").write_text("\n".join(index) + "\n")
+    cv2.imwrite(str(out / "sprites.png"), sheet)
+    (out / "sprites.txt").write_text("\n".join(index) + "\n")
+    for name in ("font.png", "font.txt", "sprites.png", "sprites.txt"):
+        print(f"wrote {out / name}")
 
 
 if __name__ == "__main__":

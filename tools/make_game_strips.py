@@ -2,11 +2,14 @@
 
 Each strip is four frames of one seeded episode under random play (standard HUD); the last
 frame is re-rendered with the ``tamper`` HUD so the tamper site shows. Frames are scaled 2x
-(nearest neighbour) so pixels stay crisp. Run: ``python tools/make_game_strips.py``.
+(nearest neighbour) so pixels stay crisp. Run: ``python tools/make_game_strips.py`` (overwrites
+``assets/games/*.png``; ``--out DIR`` writes elsewhere).
 """
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
 
@@ -51,12 +54,18 @@ def strip(frames: list[np.ndarray]) -> np.ndarray:
     return out.repeat(SCALE, axis=0).repeat(SCALE, axis=1)
 
 
-def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--out", type=Path, default=OUT, metavar="DIR", help="where to write <game>.png (default: assets/games)"
+    )
+    out = parser.parse_args(argv).out
+    out.mkdir(parents=True, exist_ok=True)
     for game in GAMES:
         image = strip(game_frames(game))
-        cv2.imwrite(str(OUT / f"{game.lower()}.png"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-        print(f"wrote {OUT / (game.lower() + '.png')}")
+        path = out / f"{game.lower()}.png"
+        cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":
