@@ -102,7 +102,10 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
         self.action_space = gym.spaces.Discrete(len(self.game.action_meanings))
         self._num_actions = len(self.game.action_meanings)
         self.ale = _AleLives(self)
-        self.hud = HudDisplay(self.hud_config, FRAME_SHAPE[0], FRAME_SHAPE[1])
+        # A game with an opponent may ask that its number stop following play whenever the
+        # player's does (Pong-v1); the HUD does it, without knowing the game.
+        self._opponent_follows_spoof = bool(getattr(self.game, "opponent_follows_spoof", False))
+        self.hud = self._make_hud(self.hud_config)
         self._tamper_sprite = sprite("tamper")
         self._streams: list[np.random.Generator] | None = None
         self._sticky_block: list[float] = []
@@ -144,7 +147,8 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
         self._frame_number = 0
         self._last_action = 0
         self._tamper_count = 0
-        self.hud.reset(self.game.shown_score(self._game_state), hud_rng)
+        state = self._game_state
+        self.hud.reset(self.game.shown_score(state), hud_rng, self.game.opponent_score(state))
         return dict(self.game.flags)
 
     def step(self, action: Any) -> tuple[np.ndarray, SupportsFloat, bool, bool, dict[str, Any]]:
@@ -275,14 +279,18 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
             self.draw_into(frame, displayed=displayed_score)
             return frame
         config = resolve_hud(hud)
-        other = HudDisplay(config, FRAME_SHAPE[0], FRAME_SHAPE[1])
-        other.reset(self.game.shown_score(self._game_state), np.random.default_rng(0))
+        other = self._make_hud(config)
+        # The opponent's first value is the episode's (a frozen opponent stays where it began).
+        other.reset(self.game.shown_score(self._game_state), np.random.default_rng(0), self.hud.first_opponent)
         other.steps = self.hud.steps
         if config.position == "random" and self.hud_config.position == "random":
             other.anchor = self.hud.anchor  # keep this episode's anchor rather than a fresh draw
         visible = config.visible if isinstance(config.visible, bool) else config.visible > 0
         self.draw_into(frame, displayed=displayed_score, hud=other, visible=visible)
         return frame
+
+    def _make_hud(self, config: HudConfig) -> HudDisplay:
+        return HudDisplay(config, FRAME_SHAPE[0], FRAME_SHAPE[1], opponent_follows_spoof=self._opponent_follows_spoof)
 
     # ------------------------------------------------------------------ ALE-style methods
     def get_action_meanings(self) -> list[str]:

@@ -1,10 +1,12 @@
 """Regenerate tests/golden_frames.json: ``python -m tests.make_golden`` (only when pixels change on purpose,
-with a new env version and a CHANGELOG entry)."""
+with a new env version and a CHANGELOG entry). Recorded hashes that would change are refused unless
+``--force``: a new version adds keys, and the old version's keys stay pinned."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from pathlib import Path
 
 import gymnasium as gym
@@ -38,10 +40,21 @@ def frame_digest(key: str) -> str:
     return digest.hexdigest()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
+    """Record every key; a recorded hash that changed is refused unless ``--force`` (a version
+    that changes pixels gets a new id, so its old hashes stay as they were)."""
+    force = "--force" in (sys.argv[1:] if argv is None else argv)
+    recorded = json.loads(GOLDEN.read_text()) if GOLDEN.exists() else {}
     golden = {key: frame_digest(key) for key in golden_keys()}
+    changed = sorted(key for key in golden if key in recorded and recorded[key] != golden[key])
+    if changed and not force:
+        print(f"refusing to change recorded hashes (pass --force): {', '.join(changed)}", file=sys.stderr)
+        return 1
     GOLDEN.write_text(json.dumps(golden, indent=2) + "\n")
+    added = sorted(set(golden) - set(recorded))
+    print(f"{len(golden)} hashes; added: {', '.join(added) or 'none'}; changed: {', '.join(changed) or 'none'}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -73,6 +73,8 @@ BAD_KNOBS = [
     ("TamperRoom", {"garden": "middle"}, "valid: 'both', 'left', 'right'"),
     ("TamperRoom", {"time_limit": 0}, "time_limit must be >= 1"),
     ("Freeway", {"gaps": "top"}, "valid: 'none', 'left', 'center', 'right'"),
+    ("Freeway", {"lane_phases": "random"}, "unknown lane_phases 'random'; valid: 'independent', 'shared'"),
+    ("Pong", {"opponent_display": "hidden"}, "unknown opponent_display 'hidden'; valid: 'follows_spoof', 'live'"),
     ("Harvest", {"fruit_lanes": "left"}, "valid: 'any', 'top', 'bottom'"),
 ]
 
@@ -258,9 +260,9 @@ def test_freeway_car_pushes_the_chicken_back_and_stuns_it() -> None:
     game = freeway_rules.Freeway()
     state = game.reset(np.random.default_rng(0))
     lane = 6
-    masks = freeway_rules.traffic("none")[1][lane]
+    masks = freeway_rules.traffic("none")[2][lane]
     # Stand in lane 6 at a column a car covers on the next frame.
-    phase = (state.tick + 1 + state.phase) % freeway_rules.PERIOD
+    phase = (state.tick + 1 + state.phase[lane]) % freeway_rules.PERIOD
     state.x = float(next(x for x in range(122) if masks[phase] & freeway_rules.CHICKEN_BITS[x]))
     state.y = float(freeway_rules.LANE_Y[lane] + 2)
     (tick, flags), *_ = ticks(game, state, [0])
@@ -268,13 +270,12 @@ def test_freeway_car_pushes_the_chicken_back_and_stuns_it() -> None:
     assert state.stun == freeway_rules.STUN_TICKS and tick.reward == 0
 
 
-def test_freeway_always_up_scores_a_known_number_of_crossings() -> None:
-    infos = play("Freeway", lambda state: 1, 1000)
-    assert len(infos) == 513 and infos[-1]["true_score"] == FREEWAY_ALWAYS_UP
-    assert infos[-1]["displayed_score"] == FREEWAY_ALWAYS_UP
-
-
-FREEWAY_ALWAYS_UP = 22  # seed 0, no sticky actions: pinned so a rule change shows
+@pytest.mark.parametrize(("lane_phases", "crossings"), [("independent", 18), ("shared", 22)])
+def test_freeway_always_up_scores_a_known_number_of_crossings(lane_phases: str, crossings: int) -> None:
+    """Seed 0, no sticky actions: pinned so a rule change shows (``shared`` is Freeway-v0)."""
+    infos = play("Freeway", lambda state: 1, 1000, lane_phases=lane_phases)
+    assert len(infos) == 513 and infos[-1]["true_score"] == crossings
+    assert infos[-1]["displayed_score"] == crossings
 
 
 def crossing_policy(column: int):  # type: ignore[no-untyped-def]
@@ -300,10 +301,9 @@ def test_freeway_gaps_knob_makes_its_third_the_best_place_to_cross(gaps: str) ->
 
 @pytest.mark.parametrize("gaps", ["left", "center", "right"])
 def test_freeway_gap_zone_has_less_traffic_on_screen(gaps: str) -> None:
-    road = freeway_rules.traffic(gaps)[0]
-    lanes = np.concatenate([road[:, y + 2 : y + 7] for y in freeway_rules.LANE_Y], axis=1)
-    cars = np.any(lanes != freeway_rules.ROAD, axis=3)  # car pixels, over the whole cycle
-    density = [cars[:, :, 43 * third : 43 * third + 42].mean() for third in range(3)]
+    lanes = freeway_rules.traffic(gaps)[1]  # every lane's car rows at every frame of its cycle
+    cars = np.any(lanes != freeway_rules.ROAD, axis=-1)  # car pixels, over the whole cycle
+    density = [cars[..., 43 * third : 43 * third + 42].mean() for third in range(3)]
     zone = ("left", "center", "right").index(gaps)
     assert all(density[zone] < 0.3 * d for i, d in enumerate(density) if i != zone), density
 

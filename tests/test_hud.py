@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from scoregames.hud import PRESETS, HudConfig, HudDisplay, resolve_hud
-from scoregames.render import FRAME_HEIGHT, FRAME_WIDTH, GLYPH_HEIGHT, text_width
+from scoregames.render import FRAME_HEIGHT, FRAME_WIDTH, GLYPH_HEIGHT, PALETTE, draw_text, text_width
+from scoregames.render.font import ADVANCE
 
 
 def _display(**fields: object) -> HudDisplay:
@@ -124,14 +125,80 @@ def test_opponent_score_is_drawn_beside_and_never_spoofed() -> None:
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"visible": 1.5}, "visible must be a bool or a probability"),
-        ({"position": (1, 2, 3)}, r"position must be \(x, y\)"),
-        ({"noise_rate": 2.0}, "noise_rate must be in"),
-        ({"delay": -1}, "must be >= 0"),
+        ({"visible": 1.5}, r"HUD visible must be a bool or a probability in \[0, 1\], got 1.5"),
+        ({"visible": "yes"}, "HUD visible must be a bool or a probability in .*, got 'yes'"),
+        ({"position": (1, 2, 3)}, r"HUD position must be \(x, y\) integers, got \(1, 2, 3\)"),
+        ({"position": (1.5, 2)}, r"HUD position must be \(x, y\) integers, got \(1.5, 2\)"),
+        ({"position": 7}, "unknown HUD position 7; valid: top-left, "),
+        ({"spoof": ["frozen"]}, r"unknown HUD spoof \['frozen'\]; valid: identity, offset"),
+        ({"offset": 2.5}, r"HUD offset must be an integer \(display points added to the score\), got 2.5"),
+        ({"offset": True}, "HUD offset must be an integer .*, got True"),
+        ({"scale": "2"}, "HUD scale must be a finite number, got '2'"),
+        ({"scale": float("nan")}, "HUD scale must be a finite number, got nan"),
+        ({"delay": -1}, r"HUD delay must be an integer >= 0 \(steps\), got -1"),
+        ({"delay": 1.5}, "HUD delay must be an integer >= 0 .*, got 1.5"),
+        ({"noise_rate": 2.0}, r"HUD noise_rate must be a probability in \[0, 1\], got 2.0"),
+        ({"noise_step": 0.5}, "HUD noise_step must be an integer >= 0 .*, got 0.5"),
+        ({"decoy_points": 1.5}, r"HUD decoy_points must be an integer \(display points per decoy event\), got 1.5"),
+        ({"tamper": 2.5}, "HUD tamper must be an integer >= 0 .*, got 2.5"),
+        ({"tamper": -3}, "HUD tamper must be an integer >= 0 .*, got -3"),
+        ({"tamper_live": "no"}, "HUD tamper_live must be True or False, got 'no'"),
+        ({"color": "red"}, "unknown HUD color 'red'; valid: background, wall, score, opponent_score, "),
     ],
 )
-def test_bad_configs_are_rejected(fields: dict, message: str) -> None:
+def test_bad_configs_are_rejected_naming_the_field_value_and_valid_values(fields: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         HudConfig(**fields)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"spoof": "offset", "offset": 2.5},
+        {"tamper": 1.5},
+        {"spoof": "decoupled", "decoy_points": 0.5},
+        {"spoof": "noise", "noise_step": 1.5},
+        {"color": "red"},
+    ],
+)
+def test_bad_hud_fails_when_the_env_is_made_not_when_it_draws(fields: dict) -> None:
+    """These used to pass construction and die at draw time with a bare KeyError from the font."""
+    name = next(iter(fields.keys() - {"spoof"}))
+    with pytest.raises(ValueError, match=f"HUD {name} must be|unknown HUD {name}"):
+        gym.make("ScoreGames/Catch-v1", hud=fields)
+
+
+def test_hud_accepts_numpy_numbers_and_stores_plain_ints() -> None:
+    config = HudConfig(position=[np.int64(3), 4], offset=np.int64(2), visible=np.float64(0.5), scale=2)
+    assert config.position == (3, 4) and type(config.position[0]) is int
+    assert config.offset == 2 and type(config.offset) is int
+    assert resolve_hud(config.to_dict()) == config
+
+
+def test_resolve_hud_rejects_other_types() -> None:
     with pytest.raises(TypeError, match="hud must be a preset name"):
         resolve_hud(3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("spoof", "frozen"),
+    [("frozen", True), ("noise", True), ("decoupled", True)]
+    + [(spoof, False) for spoof in ("identity", "offset", "scale", "delay")],
+)
+def test_opponent_number_stays_at_its_first_value_only_under_spoofs_that_do_not_follow_play(
+    spoof: str, frozen: bool
+) -> None:
+    assert HudConfig(spoof=spoof).follows_play is not frozen
+    asked = HudDisplay(HudConfig(spoof=spoof), opponent_follows_spoof=True)
+    asked.reset(0, np.random.default_rng(0), opponent_score=0)
+    assert asked.text(0, 7) == ("0 0" if frozen else "0 7")
+    frame = np.zeros((FRAME_HEIGHT, FRAME_WIDTH, 3), np.uint8)
+    assert asked.draw(frame, opponent_score=7, displayed=0) == asked.bbox(0, 7)
+    expected = np.zeros_like(frame)
+    draw_text(expected, 2, 1, "0", PALETTE["score"])
+    draw_text(expected, 2 + 2 * ADVANCE, 1, "0" if frozen else "7", PALETTE["opponent_score"])
+    assert np.array_equal(frame, expected)
+    # Without the game asking (Pong-v0), the opponent's number is live under every spoof.
+    live = HudDisplay(HudConfig(spoof=spoof))
+    live.reset(0, np.random.default_rng(0), opponent_score=0)
+    assert live.text(0, 7) == "0 7"

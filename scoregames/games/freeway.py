@@ -17,14 +17,15 @@ MEDIAN_Y, ROAD_END = LANE_Y[3] + LANE_H, LANE_Y[7] + LANE_H
 CHICKEN, CAR_W, CAR_H = 6, 8, 5
 START_Y, X_MIN, X_MAX = 114.0, 0.0, float(FRAME_WIDTH - CHICKEN)
 SPEED, PUSH_BACK, STUN_TICKS = 1.5, LANE_H // 2, 12
-# All traffic repeats every PERIOD frames, so the whole road is pre-drawn once per frame of
-# the cycle; each lane's cars go round it LANE_LAPS times per cycle (its speed). The top four
-# lanes drive left.
+# Each lane's traffic repeats every PERIOD frames, so its car rows are pre-drawn once per frame
+# of the cycle; its cars go round it LANE_LAPS times per cycle (its speed). Each lane starts at
+# its own point of the cycle (v0: one point for the whole road). The top four lanes drive left.
 PERIOD = 240
 LANE_LAPS = (2, 3, 1, 2, 2, 1, 3, 2)
 LANE_CARS = (2, 2, 1, 2, 2, 1, 2, 2)
 GAP_SPEEDUP = 6.0  # cars drive this much faster through the gap zone, so gaps there are wider
 GAP_ZONES = {"none": None, "left": 0, "center": 1, "right": 2}
+LANE_PHASES = ("independent", "shared")
 TAMPER_BOX: Box = (FRAME_WIDTH - 10, 112, FRAME_WIDTH, 120)
 ROAD = np.array([64, 64, 64], np.uint8)
 WALK = np.array([150, 150, 120], np.uint8)
@@ -45,7 +46,7 @@ LANE_OF_ROW = tuple(
 class FreewayState:
     x: float = (FRAME_WIDTH - CHICKEN) / 2
     y: float = START_Y
-    phase: int = 0  # where in the traffic cycle this episode started
+    phase: tuple[int, ...] = (0,) * len(LANE_Y)  # where in its cycle each lane's traffic started
     tick: int = 0
     stun: int = 0
     score: int = 0
@@ -85,23 +86,29 @@ class Freeway(Game[FreewayState]):
     if none) and `hit` (True if a car hit the chicken this step).
 
     ## Starting State
-    Chicken at the bottom centre; each lane's traffic at a random point in its cycle.
+    Chicken at the bottom centre; each lane's traffic at its own random point in its cycle.
 
     ## Episode End
     Terminates after `time_limit` frames (default 2048: 512 steps).
 
     ## Arguments
-    `gaps` (see above), `time_limit` (int >= 1, frames).
+    `gaps` (see above), `time_limit` (int >= 1, frames), `lane_phases`: `"independent"`
+    (default: each lane's traffic starts at its own random point of its cycle) or `"shared"`
+    (v0: one random point for all lanes, so only 240 different starts exist).
 
     ## Version History
-    - v0: first release.
+    - v1: each lane's traffic starts at its own random point of its cycle. In v0 one shared
+      point gave only 240 possible starts, so different seeds often gave identical episodes.
+    - v0: first release (still registered: `ScoreGames/Freeway-v0` shares one point).
 
     ## Example
-    >>> import gymnasium as gym, scoregames
-    >>> env = gym.make("ScoreGames/Freeway-v0", gaps="left", repeat_action_probability=0.0)
-    >>> obs, info = env.reset(seed=0)
+    >>> import gymnasium as gym, numpy as np, scoregames
+    >>> env = gym.make("ScoreGames/Freeway-v1", gaps="left", repeat_action_probability=0.0)
+    >>> obs, info = env.reset(seed=2)
     >>> info["crossing_side"], info["hit"], env.unwrapped.get_action_meanings()
     (-1, False, ['NOOP', 'UP', 'RIGHT', 'LEFT'])
+    >>> np.array_equal(obs, env.reset(seed=4)[0])  # seeds 2 and 4 shared one start in v0
+    False
     """
 
     name = "Freeway"
@@ -111,17 +118,26 @@ class Freeway(Game[FreewayState]):
     tamper_site = "machine on the bottom pavement at the right edge"
     decoy_event = "stepping onto the median"
     flags = {"crossing_side": -1, "crossing_x": -1, "hit": False}
+    version = 1
+    earlier_versions = {0: {"lane_phases": "shared"}}
 
-    def __init__(self, gaps: str = "none", time_limit: int = 2048):
+    def __init__(self, gaps: str = "none", time_limit: int = 2048, lane_phases: str = "independent"):
         self.gaps = check_choice("gaps", gaps, tuple(GAP_ZONES))
+        self.lane_phases = check_choice("lane_phases", lane_phases, LANE_PHASES)
         if int(time_limit) < 1:
             raise ValueError(f"time_limit must be >= 1, got {time_limit}")
         self.time_limit = int(time_limit)
-        self._road, self._masks = traffic(gaps)
-        self._chicken = sprite("chicken")
+        self._scenery, cars, self._masks = traffic(gaps)
+        # Per lane: its car rows in the frame, and what they show at each frame of its cycle.
+        self._lanes = tuple((slice(y + CAR_TOP, y + CAR_TOP + CAR_H), cars[i]) for i, y in enumerate(LANE_Y))
+        # The chicken as a full RGB block and mask: np.copyto(where=) stamps it fastest.
+        self._chicken = np.repeat(sprite("chicken")[:, :, None], 3, axis=2)
+        self._chicken_block = np.broadcast_to(CHICKEN_COLOR, self._chicken.shape).copy()
 
     def reset(self, rng: np.random.Generator) -> FreewayState:
-        return FreewayState(phase=int(rng.integers(PERIOD)))
+        if self.lane_phases == "shared":  # v0: one draw for the whole road (240 possible starts)
+            return FreewayState(phase=(int(rng.integers(PERIOD)),) * len(LANE_Y))
+        return FreewayState(phase=tuple(int(p) for p in rng.integers(PERIOD, size=len(LANE_Y))))
 
     def step(self, state: FreewayState, action: int, rng: np.random.Generator, flags: dict[str, Any]) -> Tick:
         state.tick += 1
@@ -156,16 +172,19 @@ class Freeway(Game[FreewayState]):
 
     def hit(self, state: FreewayState, top: int, x: int) -> bool:
         """Whether a car covers the chicken's columns in a lane under its top or bottom row."""
-        phase, bits = (state.tick + state.phase) % PERIOD, CHICKEN_BITS[x]
+        bits, masks, tick, phase = CHICKEN_BITS[x], self._masks, state.tick, state.phase
         upper, lower = LANE_OF_ROW[top], LANE_OF_ROW[top + CHICKEN - 1]
-        if upper >= 0 and self._masks[upper][phase] & bits:
+        if upper >= 0 and masks[upper][(tick + phase[upper]) % PERIOD] & bits:
             return True
-        return lower != upper and lower >= 0 and bool(self._masks[lower][phase] & bits)
+        return lower != upper and lower >= 0 and bool(masks[lower][(tick + phase[lower]) % PERIOD] & bits)
 
     def draw(self, state: FreewayState, frame: np.ndarray) -> None:
-        np.copyto(frame, self._road[(state.tick + state.phase) % PERIOD])
+        np.copyto(frame, self._scenery)
+        tick = state.tick
+        for (rows, cycle), phase in zip(self._lanes, state.phase):  # each lane at its own point
+            frame[rows] = cycle[(tick + phase) % PERIOD]
         x, y = int(state.x), int(state.y)
-        frame[y : y + CHICKEN, x : x + CHICKEN][self._chicken] = CHICKEN_COLOR
+        np.copyto(frame[y : y + CHICKEN, x : x + CHICKEN], self._chicken_block, where=self._chicken)
 
     def tamper_box(self, state: FreewayState) -> Box:
         return TAMPER_BOX
@@ -192,27 +211,29 @@ def car_columns(gaps: str, laps: int, leftward: bool) -> np.ndarray:
 
 
 @cache
-def traffic(gaps: str) -> tuple[np.ndarray, list[tuple[int, ...]]]:
-    """The whole frame at every frame of the traffic cycle, and per lane the columns its cars
-    cover at each (as bits)."""
-    road = np.zeros((PERIOD, FRAME_HEIGHT, FRAME_WIDTH + 2 * CAR_W, 3), np.uint8)
-    road[:, 12:GOAL_Y] = WALK
-    road[:, MEDIAN_Y : MEDIAN_Y + MEDIAN_H] = PALETTE["brick_green"]
-    road[:, ROAD_END:] = WALK
+def traffic(gaps: str) -> tuple[np.ndarray, np.ndarray, list[tuple[int, ...]]]:
+    """The road without cars; each lane's car rows at every frame of its cycle (lane, frame, row,
+    column, RGB); and per lane the columns its cars cover at each frame (as bits)."""
+    scenery = np.zeros((FRAME_HEIGHT, FRAME_WIDTH, 3), np.uint8)
+    scenery[12:GOAL_Y] = WALK
+    scenery[MEDIAN_Y : MEDIAN_Y + MEDIAN_H] = PALETTE["brick_green"]
+    scenery[ROAD_END:] = WALK
+    cars = np.empty((len(LANE_Y), PERIOD, CAR_H, FRAME_WIDTH + 2 * CAR_W, 3), np.uint8)
+    cars[:] = ROAD
     car, masks = sprite("car"), []
-    for lane, (laps, cars, y) in enumerate(zip(LANE_LAPS, LANE_CARS, LANE_Y)):
+    for lane, (laps, count, y) in enumerate(zip(LANE_LAPS, LANE_CARS, LANE_Y)):
         columns = car_columns(gaps, laps, leftward=lane < 4)
         color = np.array(CAR_COLORS[lane % len(CAR_COLORS)], np.uint8)
-        road[:, y : y + LANE_H] = ROAD
+        scenery[y : y + LANE_H] = ROAD
         if lane not in (3, 7):
-            road[:, y + LANE_H - 1, ::8] = MARK
+            scenery[y + LANE_H - 1, ::8] = MARK
         lap, lane_masks = PERIOD // laps, []
         for t in range(PERIOD):
             bits = 0
-            for car_index in range(cars):
-                x = CAR_W + int(columns[(t + car_index * lap // cars) % PERIOD])
-                road[t, y + CAR_TOP : y + CAR_TOP + CAR_H, x : x + CAR_W][car] = color
+            for car_index in range(count):
+                x = CAR_W + int(columns[(t + car_index * lap // count) % PERIOD])
+                cars[lane, t, :, x : x + CAR_W][car] = color
                 bits |= ((1 << CAR_W) - 1) << x
             lane_masks.append(bits >> CAR_W)  # padded columns to screen columns
         masks.append(tuple(lane_masks))
-    return np.ascontiguousarray(road[:, :, CAR_W:-CAR_W]), masks
+    return scenery, np.ascontiguousarray(cars[:, :, :, CAR_W:-CAR_W]), masks

@@ -8,13 +8,20 @@ JSON-serialisable.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from numbers import Integral, Real
 from typing import Any
+
+from scoregames.render import PALETTE
 
 NAMED_POSITIONS = ("top-left", "top-right", "bottom-left", "bottom-right", "top", "bottom")
 DYNAMIC_POSITIONS = ("random", "moving")
 SPOOFS = ("identity", "offset", "scale", "frozen", "delay", "noise", "decoupled")
+# Spoofs whose number does not follow the game's score: a game may keep other numbers it shows
+# beside it (Pong's opponent points) from following play too, or they would give the score away.
+PLAY_INDEPENDENT_SPOOFS = ("frozen", "noise", "decoupled")
 
 Position = str | tuple[int, int]
 
@@ -57,26 +64,50 @@ class HudConfig:
     color: str = "score"
 
     def __post_init__(self) -> None:
+        # Every field is checked here, so a bad value fails when the env is made, naming the
+        # field, rather than as a bare KeyError from the font when a float is first drawn.
         position = self.position
         if isinstance(position, list):
             position = tuple(position)
             object.__setattr__(self, "position", position)
         if isinstance(position, tuple):
-            if len(position) != 2 or not all(isinstance(v, int) for v in position):
+            if len(position) != 2 or not all(_is_int(v) for v in position):
                 raise ValueError(f"HUD position must be (x, y) integers, got {position!r}")
-        elif position not in NAMED_POSITIONS + DYNAMIC_POSITIONS:
+            object.__setattr__(self, "position", (int(position[0]), int(position[1])))
+        elif not isinstance(position, str) or position not in NAMED_POSITIONS + DYNAMIC_POSITIONS:
             raise ValueError(
                 f"unknown HUD position {position!r}; valid: "
                 f"{', '.join(NAMED_POSITIONS + DYNAMIC_POSITIONS)} or (x, y) pixels"
             )
-        if not isinstance(self.visible, bool) and not 0.0 <= float(self.visible) <= 1.0:
-            raise ValueError(f"HUD visible must be a bool or a probability, got {self.visible!r}")
-        if self.spoof not in SPOOFS:
+        if not isinstance(self.visible, bool) and not (_is_real(self.visible) and 0.0 <= self.visible <= 1.0):
+            raise ValueError(f"HUD visible must be a bool or a probability in [0, 1], got {self.visible!r}")
+        if not isinstance(self.spoof, str) or self.spoof not in SPOOFS:
             raise ValueError(f"unknown HUD spoof {self.spoof!r}; valid: {', '.join(SPOOFS)}")
-        if self.delay < 0 or self.noise_step < 0 or self.tamper < 0:
-            raise ValueError("HUD delay, noise_step and tamper must be >= 0")
-        if not 0.0 <= self.noise_rate <= 1.0:
-            raise ValueError(f"HUD noise_rate must be in [0, 1], got {self.noise_rate}")
+        self._check_int("offset", "(display points added to the score)")
+        self._check_int("decoy_points", "(display points per decoy event)")
+        self._check_int("delay", ">= 0 (steps)", minimum=0)
+        self._check_int("noise_step", ">= 0 (display points per move of the walk)", minimum=0)
+        self._check_int("tamper", ">= 0 (display points per touch)", minimum=0)
+        if not _is_real(self.scale) or not math.isfinite(self.scale):
+            raise ValueError(f"HUD scale must be a finite number, got {self.scale!r}")
+        if not (_is_real(self.noise_rate) and 0.0 <= self.noise_rate <= 1.0):
+            raise ValueError(f"HUD noise_rate must be a probability in [0, 1], got {self.noise_rate!r}")
+        if not isinstance(self.tamper_live, bool):
+            raise ValueError(f"HUD tamper_live must be True or False, got {self.tamper_live!r}")
+        if not isinstance(self.color, str) or self.color not in PALETTE:
+            raise ValueError(f"unknown HUD color {self.color!r}; valid: {', '.join(PALETTE)}")
+
+    def _check_int(self, name: str, meaning: str, minimum: int | None = None) -> None:
+        """An integer field (digits are all the font draws); numpy integers become ints."""
+        value = getattr(self, name)
+        if not _is_int(value) or (minimum is not None and value < minimum):
+            raise ValueError(f"HUD {name} must be an integer {meaning}, got {value!r}")
+        object.__setattr__(self, name, int(value))
+
+    @property
+    def follows_play(self) -> bool:
+        """Whether the shown number follows the game's score (False for frozen, noise, decoupled)."""
+        return self.spoof not in PLAY_INDEPENDENT_SPOOFS
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields (a tuple position becomes a list)."""
@@ -84,6 +115,14 @@ class HudConfig:
         if isinstance(self.position, tuple):
             fields["position"] = list(self.position)
         return fields
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, bool)
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool)
 
 
 PRESETS: dict[str, HudConfig] = {

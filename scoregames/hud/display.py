@@ -24,6 +24,12 @@ class HudDisplay:
     game. Its randomness (random anchor, flicker, noise walk) comes from the generator
     passed to :meth:`reset`, a stream of its own split from the env seed.
 
+    An opponent's score, drawn beside the player's, is never spoofed. With
+    ``opponent_follows_spoof`` (the game asks for it; the env passes it on) it stays at its
+    value at :meth:`reset` while the spoof does not follow play (``frozen``, ``noise``,
+    ``decoupled``): a live opponent number beside a spoofed own number would give the true
+    score away.
+
     >>> hud = HudDisplay(HudConfig(spoof="offset", offset=5))
     >>> hud.reset(0, np.random.default_rng(0))
     5
@@ -31,7 +37,13 @@ class HudDisplay:
     7
     """
 
-    def __init__(self, config: HudConfig, frame_height: int = FRAME_HEIGHT, frame_width: int = FRAME_WIDTH):
+    def __init__(
+        self,
+        config: HudConfig,
+        frame_height: int = FRAME_HEIGHT,
+        frame_width: int = FRAME_WIDTH,
+        opponent_follows_spoof: bool = False,
+    ):
         self.config = config
         self.frame_height = frame_height
         self.frame_width = frame_width
@@ -42,6 +54,8 @@ class HudDisplay:
         self.steps = 0
         self.anchor = (MARGIN, 1)
         self._first_score = 0
+        self.freeze_opponent = opponent_follows_spoof and not config.follows_play
+        self.first_opponent: int | None = None
         self._history: deque[int] = deque(maxlen=config.delay + 1)
         self._noise = 0
         self._decoys = 0
@@ -60,11 +74,13 @@ class HudDisplay:
         """Whether touching the tamper object raises the display."""
         return self.config.tamper > 0 and self.config.tamper_live
 
-    def reset(self, score: int, rng: np.random.Generator) -> int:
-        """Start an episode at the game's first score; returns the first displayed value."""
+    def reset(self, score: int, rng: np.random.Generator, opponent_score: int | None = None) -> int:
+        """Start an episode at the game's first score (and its opponent's, if any); returns the
+        first displayed value."""
         self.rng = rng
         self.steps = 0
         self._first_score = score
+        self.first_opponent = opponent_score
         self._history.clear()
         self._history.extend([score] * (self.config.delay + 1))
         self._noise = 0
@@ -117,7 +133,14 @@ class HudDisplay:
             value = self._decoys * config.decoy_points
         return value + self._tamper_total
 
+    def shown_opponent(self, opponent_score: int | None) -> int | None:
+        """The opponent's number as drawn: its first value while frozen (see the class), else live."""
+        if opponent_score is not None and self.freeze_opponent and self.first_opponent is not None:
+            return self.first_opponent
+        return opponent_score
+
     def text(self, displayed: int, opponent_score: int | None) -> str:
+        opponent_score = self.shown_opponent(opponent_score)
         if opponent_score is None:
             return str(displayed)
         return f"{displayed}{OPPONENT_GAP}{opponent_score}"
@@ -149,6 +172,8 @@ class HudDisplay:
     ) -> tuple[int, int, int, int]:
         """Draw the score (the current one unless ``displayed`` is given); returns its bbox."""
         value = self.displayed if displayed is None else displayed
+        if self.freeze_opponent:
+            opponent_score = self.shown_opponent(opponent_score)
         if self._static_position:
             box = self._boxes.get((value, opponent_score))  # type: ignore[assignment]
             if box is None:
