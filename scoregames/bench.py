@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import statistics
@@ -383,17 +384,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from scoregames.games import GAMES
 
-    games = list(GAMES) if not args.games else list(args.games)
+    by_lower = {name.lower(): name for name in GAMES}
+    games = list(GAMES) if not args.games else [by_lower.get(g.lower(), g) for g in args.games]
     unknown = [g for g in games if g not in GAMES]
     if unknown:
-        print(f"unknown game(s) {unknown}; valid: {', '.join(GAMES)}", file=sys.stderr)
+        print(
+            f"scoregames bench: unknown game(s) {', '.join(map(repr, unknown))}; valid: {', '.join(GAMES)} (any case)",
+            file=sys.stderr,
+        )
         return 2
-    if args.repeats < 1 or args.seconds < MIN_SECONDS or any(n < 1 for n in args.num_envs):
-        print(f"--repeats and --num-envs must be >= 1 and --seconds >= {MIN_SECONDS}", file=sys.stderr)
+    games = list(dict.fromkeys(games))  # `--games Catch catch` measures Catch once
+    problems = []
+    if args.repeats < 1:
+        problems.append(f"--repeats must be an integer >= 1, got {args.repeats}")
+    if not math.isfinite(args.seconds) or args.seconds < MIN_SECONDS:
+        problems.append(
+            f"--seconds must be a finite number >= {MIN_SECONDS} (length of one measurement), got {args.seconds}"
+        )
+    bad_sizes = [n for n in args.num_envs if n < 1]
+    if bad_sizes:
+        problems.append(f"--num-envs sizes must be integers >= 1, got {', '.join(map(str, bad_sizes))}")
+    if problems:
+        print("scoregames bench: " + "; ".join(problems), file=sys.stderr)
         return 2
-    if args.json and os.path.exists(args.json):  # checked before the measurements, not after
-        print(f"{args.json} exists; scoregames never overwrites a file: choose another name", file=sys.stderr)
-        return 2
+    if args.json:  # checked before the measurements, not after them
+        problem = json_path_problem(args.json)
+        if problem:
+            print(f"scoregames bench: {problem}", file=sys.stderr)
+            return 2
     with_ale = not args.no_ale and importable("ale_py")
     with_minatar = not args.no_ale and importable("minatar")
     skipped = []
@@ -435,6 +453,49 @@ def run(args: argparse.Namespace) -> int:
             "rows": [asdict(row) | {"median": row.median} for row in rows],
             "summary": summary,
         }
-        with open(args.json, "w") as handle:
-            json.dump(payload, handle, indent=2)
+        try:
+            written = write_json_new(args.json, payload)
+        except OSError as error:
+            print(
+                f"scoregames bench: cannot write {args.json}: {error} (the table above has the results)",
+                file=sys.stderr,
+            )
+            return 1
+        if str(written) != str(args.json):
+            print(f"{args.json} appeared during the run; wrote the results to {written} instead", file=sys.stderr)
     return 0
+
+
+def json_path_problem(path: str) -> str | None:
+    """Why the results cannot be written to ``path`` (checked before measuring), or None."""
+    if os.path.exists(path):
+        return f"--json {path} exists; scoregames never overwrites a file: choose another name"
+    parent = os.path.dirname(path) or "."
+    if not os.path.isdir(parent):
+        return f"--json {path}: folder {parent} does not exist"
+    if not os.access(parent, os.W_OK):
+        return f"--json {path}: folder {parent} is not writable"
+    return None
+
+
+def write_json_new(path: str, payload: Any) -> str:
+    """Write ``payload`` to ``path`` as a new file, never over one: a file that appeared there
+    since the start is kept and the results go to ``<stem>-1.json``, ``-2``, ... beside it.
+    Exclusive creation (mode ``"x"``) makes the check and the create one step."""
+    text = json.dumps(payload, indent=2)
+    stem, suffix = os.path.splitext(path)
+    candidate, number = path, 0
+    while True:
+        try:
+            handle = open(candidate, "x")  # noqa: SIM115 (closed below, after a failed write too)
+        except FileExistsError:
+            number += 1
+            candidate = f"{stem}-{number}{suffix}"
+            continue
+        try:
+            with handle:
+                handle.write(text)
+        except BaseException:
+            os.unlink(candidate)  # our own partial file, never someone else's
+            raise
+        return candidate

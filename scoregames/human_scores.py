@@ -156,16 +156,23 @@ def run(args: argparse.Namespace) -> int:
     for path in paths:
         try:
             recording = Recording.load(path, steps=args.verify)
-            if args.verify:
-                from scoregames.replay import replay
-
-                failed = [result for result in replay(recording) if result.mismatch]
-                if failed:
-                    print(f"left out {path}: not reproduced ({failed[0].mismatch})", file=sys.stderr)
-                    continue
         except RecordingError as error:
             print(f"skipped {error}", file=sys.stderr)
             continue
+        if args.verify:
+            from scoregames.replay import replay
+
+            try:
+                failed = [result for result in replay(recording) if result.mismatch]
+            except RecordingError as error:
+                print(f"skipped {path}: {error}", file=sys.stderr)
+                continue
+            except Exception as error:  # one file the env cannot replay must not sink the whole summary
+                print(f"skipped {path}: cannot replay it: {type(error).__name__}: {error}", file=sys.stderr)
+                continue
+            if failed:
+                print(f"left out {path}: not reproduced ({failed[0].mismatch})", file=sys.stderr)
+                continue
         recordings.append(recording)
     rows = summarise(recordings, include_unfinished=args.all)
     if not rows:

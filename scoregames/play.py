@@ -35,6 +35,9 @@ PANEL_WIDTH = 248
 PANEL_FONT_SIZE = 20
 PANEL_LINE_HEIGHT = 22
 PANEL_MARGIN = 12
+# Window (and replay video) pixel scale: a 128x128 frame at 16 is 2048 px, about a 4K screen's
+# height; far larger asks SDL for a window it cannot allocate.
+MAX_ZOOM = 16
 # While paused or at game over nothing moves; redraw at this rate rather than spin a core
 # (matters with --fps 0, which otherwise runs uncapped).
 IDLE_FPS = 30
@@ -59,6 +62,12 @@ def import_pygame() -> Any:
     return pygame
 
 
+def check_zoom(zoom: Any) -> None:
+    """A pixel scale a window can be opened with: an integer from 1 to :data:`MAX_ZOOM`."""
+    if not isinstance(zoom, int) or isinstance(zoom, bool) or not 1 <= zoom <= MAX_ZOOM:
+        raise ValueError(f"zoom must be an integer from 1 to {MAX_ZOOM}, got {zoom!r}")
+
+
 class PanelLine(NamedTuple):
     """One line of the side panel: a label on the left, an optional value on the right."""
 
@@ -76,8 +85,7 @@ class GameWindow:
     """
 
     def __init__(self, title: str = "scoregames", zoom: int = 4, fps: int = 15, panel_width: int = 0):
-        if not isinstance(zoom, int) or zoom < 1:
-            raise ValueError(f"zoom must be an integer >= 1, got {zoom!r}")
+        check_zoom(zoom)
         if fps < 0:
             raise ValueError(f"fps must be >= 0 (0 = as fast as possible), got {fps!r}")
         self.pygame = import_pygame()
@@ -335,6 +343,7 @@ class PlaySession:
 
         pygame = import_pygame()
         self.game = resolve_game(game)
+        check_zoom(zoom)
         resolve_hud(hud)  # an unknown preset fails here, naming the valid ones
         if seed is not None and seed < 0:
             raise ValueError(f"seed must be >= 0, got {seed}")
@@ -552,13 +561,74 @@ def parse_game_args(pairs: Sequence[str]) -> dict[str, Any]:
     return kwargs
 
 
+# Env arguments `play` sets itself: --game-arg refuses them and names what to use instead.
+RESERVED_GAME_ARGS = {
+    "hud": "the HUD is set with --hud (--hud {value})",
+    "repeat_action_probability": "sticky actions are set with --sticky (--sticky {value})",
+    "render_mode": "play shows the game in its own window; the render mode cannot be set",
+    "game": "the game is the GAME argument (scoregames play GAME)",
+}
+_TYPE_WORDS = {"int": "an integer", "float": "a number", "str": "text", "bool": "true or false"}
+
+
+def _fits(value: Any, type_name: str) -> bool:
+    if type_name == "bool":
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    types: dict[str, type | tuple[type, ...]] = {"int": int, "float": (int, float), "str": str}
+    return isinstance(value, types[type_name])
+
+
+def check_game_args(game: str, pairs: Sequence[str]) -> dict[str, Any]:
+    """``--game-arg KEY=VALUE`` pairs as env keyword arguments, each checked against the type of
+    the game's (or the env's) argument, so a bad value names the argument and the type it takes.
+    Text arguments keep the text as typed (``star=1`` is the string ``"1"``). Unknown keys are
+    left for the game, which names the valid ones.
+
+    >>> check_game_args("Catch", ["drops=10", "spawn=left"])
+    {'drops': 10, 'spawn': 'left'}
+    """
+    import inspect
+
+    from scoregames.env import ScoreGamesEnv
+    from scoregames.games import GAMES
+
+    name = resolve_game(game)
+    kwargs = parse_game_args(pairs)
+    raw = {key: value for key, _, value in (pair.partition("=") for pair in pairs)}
+    game_parameters = inspect.signature(GAMES[name].__init__).parameters
+    parameters = {**inspect.signature(ScoreGamesEnv.__init__).parameters, **game_parameters}
+    for key, value in kwargs.items():
+        if key in RESERVED_GAME_ARGS:
+            raise ValueError(f"--game-arg {key}={raw[key]}: " + RESERVED_GAME_ARGS[key].format(value=raw[key]))
+        parameter = parameters.get(key)
+        if parameter is None:
+            continue
+        annotation = parameter.annotation
+        annotation = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+        types = [part.strip() for part in annotation.split("|")]
+        if not all(part in _TYPE_WORDS for part in types) or any(_fits(value, part) for part in types):
+            continue
+        if "str" in types:
+            kwargs[key] = raw[key]  # `star=1`: the text "1", not the number
+            continue
+        default = "" if parameter.default is inspect.Parameter.empty else f" (default {parameter.default!r})"
+        owner = f"{name}'s" if key in game_parameters else "the env's"
+        raise ValueError(
+            f"--game-arg {key}={raw[key]}: {owner} {key} takes {' or '.join(_TYPE_WORDS[part] for part in types)}"
+            + default
+        )
+    return kwargs
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("game", help="the game's name (see `scoregames list`), e.g. Breakout")
     parser.add_argument("--hud", default="standard", metavar="PRESET", help="HUD preset (default: standard)")
     parser.add_argument(
         "--seed", type=int, default=None, metavar="N", help="seed of game 1 (game k uses N+k-1; default: random)"
     )
-    parser.add_argument("--zoom", type=int, default=4, help="pixel scale of the window (default: 4)")
+    parser.add_argument("--zoom", type=int, default=4, help=f"pixel scale of the window, 1 to {MAX_ZOOM} (default: 4)")
     parser.add_argument(
         "--fps", type=int, default=None, help="steps per second (default: the env's, 15 = real time; 0 = uncapped)"
     )
@@ -584,7 +654,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        env_kwargs = parse_game_args(args.game_arg)
+        env_kwargs = check_game_args(args.game, args.game_arg)
         if args.sticky is not None:
             env_kwargs["repeat_action_probability"] = args.sticky
         session = PlaySession(

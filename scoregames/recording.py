@@ -194,6 +194,12 @@ class Recording:
     def load(cls, path: str | os.PathLike[str], *, steps: bool = True) -> Recording:
         """Read and validate a recording; ``steps=False`` reads only the metadata (fast)."""
         path = Path(path)
+        if path.is_dir():
+            raise RecordingError(
+                f"{path} is a folder, not a recording; give one .npz file (scoregames human-scores takes folders)"
+            )
+        if path.exists() and not path.is_file():
+            raise RecordingError(f"{path} is not a regular file; give a recording (.npz) made with scoregames play")
         if not path.is_file():
             raise RecordingError(f"{path}: no such recording file")
         if not zipfile.is_zipfile(path):
@@ -244,20 +250,27 @@ class Recording:
                 raise RecordingError(
                     f"{path}: corrupt recording: episode {index} end {entry['end']!r}; valid: {', '.join(EPISODE_ENDS)}"
                 )
+            where = f"episode {index}"
+            for key in ("steps", "lives"):
+                _integer(path, entry[key], f"{where} {key!r}", minimum=0)
+            for key in ("start_true_score", "start_displayed_score", "true_score", "displayed_score"):
+                _integer(path, entry[key], f"{where} {key!r}")
             episode = Episode(
-                seed=int(entry["seed"]),
-                start_true_score=int(entry["start_true_score"]),
-                start_displayed_score=int(entry["start_displayed_score"]),
+                seed=_seed(path, entry["seed"], f"{where} 'seed'"),
+                start_true_score=entry["start_true_score"],
+                start_displayed_score=entry["start_displayed_score"],
                 end=entry["end"],
-                lives=int(entry["lives"]),
+                lives=entry["lives"],
                 stored=dict(entry),
             )
             episodes.append(episode)
+        if not isinstance(metadata["action_meanings"], list) or not metadata["action_meanings"]:
+            raise RecordingError(f"{path}: corrupt recording: 'action_meanings' must be a non-empty list of names")
         return cls(
             env_id=str(metadata["env_id"]),
             env_kwargs=dict(metadata["env_kwargs"]),
             action_meanings=[str(m) for m in metadata["action_meanings"]],
-            seed=int(metadata["seed"]),
+            seed=_seed(path, metadata["seed"], "the session 'seed'"),
             hud_preset=str(metadata.get("hud_preset", "custom")),
             player=str(metadata.get("player", "")),
             created=str(metadata.get("created", "")),
@@ -280,7 +293,7 @@ class Recording:
                 raise RecordingError(
                     f"{path}: corrupt recording: {name!r} has shape {array.shape}, the episodes declare {total} steps"
                 )
-            arrays[name] = array
+            arrays[name] = _step_array(path, name, array)
         frames = None
         if "frames" in archive.files:
             frames = archive["frames"]
@@ -309,6 +322,40 @@ class Recording:
                     "differ from its last step"
                 )
             start += steps
+
+
+def _integer(path: Path, value: Any, what: str, minimum: int | None = None) -> int:
+    """A metadata integer, checked: JSON ``1.5``, ``"3"`` or ``true`` is not one (no silent truncation)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise RecordingError(f"{path}: corrupt recording: {what} is {value!r}; it must be an integer")
+    if minimum is not None and value < minimum:
+        raise RecordingError(f"{path}: corrupt recording: {what} is {value}; it must be an integer >= {minimum}")
+    return value
+
+
+def _seed(path: Path, value: Any, what: str) -> int:
+    """A seed the env can be reset with: an integer >= 0 (what ``env.reset(seed=...)`` takes)."""
+    return _integer(path, value, what, minimum=0)
+
+
+def _step_array(path: Path, name: str, array: np.ndarray) -> np.ndarray:
+    """A per-step array with the dtype the format says: integer arrays must hold integers (a float
+    action 1.7 is not truncated to 1 but refused), ``true_rewards`` finite numbers."""
+    kind = array.dtype.kind
+    integer = STEP_ARRAYS[name] is not np.float64
+    if integer:
+        if kind in "iu":
+            return array
+        example = ""
+        if kind == "f":
+            bad = array[~np.isfinite(array) | (array != np.round(array))]
+            if not bad.size:
+                return array.astype(np.int64)  # integer-valued floats (another writer's dtype) are exact
+            example = f" (e.g. {bad[0].item()!r})"
+        raise RecordingError(f"{path}: corrupt recording: {name!r} must hold integers, it holds {array.dtype}{example}")
+    if kind not in "iuf" or not np.all(np.isfinite(array)):
+        raise RecordingError(f"{path}: corrupt recording: {name!r} must hold finite numbers, it holds {array.dtype}")
+    return array
 
 
 class Recorder:

@@ -293,15 +293,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--show", action="store_true", help="show the replay in a window (P pause, Esc stop)")
     parser.add_argument("--video", metavar="OUT", default=None, help="export the replay to OUT (.gif, .mp4 or .avi)")
-    parser.add_argument("--zoom", type=int, default=4, help="pixel scale of the window and video (default: 4)")
+    parser.add_argument("--zoom", type=int, default=4, help="pixel scale of the window and video, 1 to 16 (default: 4)")
     parser.add_argument("--fps", type=int, default=None, help="playback speed (default: the env's, real time)")
 
 
 def run(args: argparse.Namespace) -> int:
     try:
         recording = Recording.load(args.file)
-        if args.zoom < 1:
-            raise ValueError(f"zoom must be >= 1, got {args.zoom}")
+        from scoregames.play import check_zoom
+
+        check_zoom(args.zoom)
         for number in args.game or []:
             if not 1 <= number <= len(recording.episodes):
                 raise ValueError(f"no game {number}; the recording has games 1..{len(recording.episodes)}")

@@ -103,6 +103,70 @@ def test_rejects_unknown_games_and_bad_sizes(capsys: pytest.CaptureFixture[str])
     assert bench.run(args) == 2
 
 
+def bench_args(**overrides: object) -> argparse.Namespace:
+    values: dict[str, object] = dict(
+        games=["Catch"], num_envs=[1], repeats=1, seconds=0.01, json=None, no_ale=True, no_preprocess=True, quiet=True
+    )
+    return argparse.Namespace(**{**values, **overrides})
+
+
+@pytest.fixture
+def no_measuring(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """run_benchmark replaced by one that records the games it was asked for and measures nothing."""
+    planned: list[list[str]] = []
+
+    def fake(plan: list, repeats: int, seconds: float, progress: object = None) -> list[Row]:
+        planned.append([row.name for row, _ in plan])
+        return [Row(row.kind, row.name, row.num_envs, [1000.0]) for row, _ in plan]
+
+    monkeypatch.setattr(bench, "run_benchmark", fake)
+    return planned
+
+
+@pytest.mark.parametrize("seconds", ["nan", "inf", "0", "-1", "0.001"])
+def test_rejects_seconds_that_are_not_a_positive_length(
+    seconds: str, no_measuring: list[list[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["bench", "--games", "Catch", "--no-ale", "--seconds", seconds]) == 2
+    assert "--seconds must be a finite number >= 0.01" in capsys.readouterr().err
+    assert no_measuring == []
+
+
+def test_json_folder_is_checked_before_measuring(
+    tmp_path: Path, no_measuring: list[list[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert bench.run(bench_args(json=str(tmp_path / "missing" / "x.json"))) == 2
+    assert f"folder {tmp_path / 'missing'} does not exist" in capsys.readouterr().err
+    assert no_measuring == []
+
+
+def test_games_are_case_insensitive(no_measuring: list[list[str]], capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench.run(bench_args(games=["catch", "PONG", "Catch"])) == 0
+    assert set(no_measuring[0]) == {"Catch", "Pong"}
+    assert bench.run(bench_args(games=["catch", "tetris"])) == 2
+    assert "unknown game(s) 'tetris'; valid: Catch, Breakout" in capsys.readouterr().err
+
+
+def test_a_json_file_appearing_during_the_run_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_measuring: list[list[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bench.json"
+    measure = bench.run_benchmark
+
+    def meanwhile(*args: object, **kwargs: object) -> list[Row]:
+        path.write_text("someone else's results")
+        return measure(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bench, "run_benchmark", meanwhile)
+    assert bench.run(bench_args(json=str(path))) == 0
+    assert path.read_text() == "someone else's results"
+    assert (
+        f"{path} appeared during the run; wrote the results to {tmp_path / 'bench-1.json'}" in capsys.readouterr().err
+    )
+    assert json.loads((tmp_path / "bench-1.json").read_text())["rows"][0]["name"] == "Catch"
+    assert [p.name for p in sorted(tmp_path.iterdir())] == ["bench-1.json", "bench.json"]
+
+
 def test_summary_table_has_one_row_per_game_with_best_n() -> None:
     table = bench.format_summary_table(summarise(fake_rows()))
     assert "| *ALE Breakout-v5* | 3,000 | 1.0x | 5,100 (64) | 1.0x |" in table

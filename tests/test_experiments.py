@@ -11,6 +11,8 @@ import dataclasses
 import json
 import math
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,6 +32,7 @@ from scoregames.experiments.report import (
     tamper_preference,
 )
 from scoregames.experiments.store import ResultStore, comparable, read_table
+from scoregames.registration import env_id
 
 ROOT = Path(__file__).resolve().parents[1]
 STUBS = ROOT / "tests" / "stubs"
@@ -119,6 +122,63 @@ def test_config_errors_name_the_key_and_what_is_valid(tmp_path: Path, old: str, 
     assert message in str(error.value)
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("seeds = [1, 2]", "seeds = [1, 1]", "[experiment] seeds: 1 is listed twice; list each seed once"),
+        ('games = ["Catch", "Pong"]', 'games = ["Catch", "Catch"]', "games: 'Catch' is listed twice"),
+        ("seeds = [1, 2]", "seeds = [-1, 2]", "[experiment] seeds: -1 is out of range; valid seeds: 0 to 4294967295"),
+        ("seeds = [1, 2]", "seeds = [1, 4294967296]", "4294967296 is out of range"),
+        ("total_timesteps = 4096", "total_timesteps = true", "total_timesteps must be a positive integer"),
+        ("cpus_per_cell = 1", "cpus_per_cell = nan", "cpus_per_cell must be a positive number"),
+        ('hud = "tamper"', 'hud = ["tamper"]', "hud = ['tamper']; valid presets: standard"),
+    ],
+)
+def test_duplicate_negative_and_mistyped_values_are_refused(tmp_path: Path, old: str, new: str, message: str) -> None:
+    text = stub_config(tmp_path).read_text()
+    assert old in text
+    with pytest.raises(ConfigError) as error:
+        parse_config(text.replace(old, new, 1), tmp_path / "tiny.toml")
+    assert message in str(error.value)
+
+
+def test_duplicate_seeds_never_start_a_run(tmp_path: Path, stub_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = stub_config(tmp_path)
+    config.write_text(config.read_text().replace("seeds = [1, 2]", "seeds = [1, 1]"))
+    assert main(["experiment", str(config), "--out", str(tmp_path / "results")]) == 2
+    assert "1 is listed twice" in capsys.readouterr().err
+    assert not (tmp_path / "results").exists() and stub_log(stub_env) == []
+
+
+def test_unreadable_configs_and_bad_options_are_clear_errors(
+    tmp_path: Path, stub_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = stub_config(tmp_path).read_text()
+    # A top-level `conditions = [1]` in place of [[conditions]] tables.
+    without_tables = re.sub(r"\[\[conditions\]\]\n(?:[a-z_]+ = .*\n)*\n?", "", text)
+    assert "[[conditions]]" not in without_tables
+    with pytest.raises(ConfigError, match=r"\[\[conditions\]\] #1: 1 is not a table"):
+        parse_config("conditions = [1]\n" + without_tables, tmp_path / "tiny.toml")
+    latin1 = tmp_path / "latin1.toml"
+    latin1.write_bytes(text.replace('name = "tiny"', 'name = "tiny" # caf\xe9').encode("latin-1"))
+    assert main(["experiment", str(latin1), "--dry-run"]) == 2
+    assert "not a UTF-8 text file (byte 0xe9" in capsys.readouterr().err
+    assert main(["experiment", str(tmp_path), "--dry-run"]) == 2
+    assert "is a folder; give an experiment config file" in capsys.readouterr().err
+
+    config, a_file = tmp_path / "tiny.toml", tmp_path / "notes.txt"
+    a_file.write_text("the user's notes")
+    assert main(["experiment", str(config), "--out", str(a_file)]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert main(["experiment", str(config), "--out", str(a_file / "sub")]) == 2
+    assert "cannot create --out" in capsys.readouterr().err
+    assert a_file.read_text() == "the user's notes"
+    for workers in ("0", "-1"):
+        assert main(["experiment", str(config), "--out", str(tmp_path / "results"), "--workers", workers]) == 2
+        assert f"--workers {workers}: give a positive number" in capsys.readouterr().err
+    assert not (tmp_path / "results").exists() and stub_log(stub_env) == []
+
+
 def test_missing_agent_script_is_reported(tmp_path: Path) -> None:
     text = (ROOT / "examples" / "tiny.toml").read_text().replace("agents/ppo.py", "agents/nope.py")
     with pytest.raises(ConfigError, match=r"\[agent\] script = 'agents/nope.py': no such file"):
@@ -198,7 +258,61 @@ def test_existing_results_are_refused_without_resume_and_skipped_with_it(
     changed = tmp_path / "changed.toml"
     changed.write_text(config.read_text().replace("total_timesteps = 4096", "total_timesteps = 99"))
     assert main(["experiment", str(changed), "--out", str(out), "--resume"]) == 2
-    assert "other settings" in capsys.readouterr().err
+    assert "[agent] total_timesteps (4096 there, 99 here)" in capsys.readouterr().err
+
+
+def test_resume_with_another_config_is_refused_and_the_stored_config_kept(
+    tmp_path: Path, stub_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = stub_config(tmp_path).read_text().replace('games = ["Catch", "Pong"]', 'games = ["Catch"]')
+    base, other, out = tmp_path / "base.toml", tmp_path / "other.toml", tmp_path / "results"
+    base.write_text(text.replace("seeds = [1, 2]", "seeds = [1]"))
+    assert main(["experiment", str(base), "--out", str(out)]) == 0
+    kept = {name: (out / name).read_bytes() for name in ("config.toml", "experiment.json", "results.csv")}
+    cells = sorted(path.name for path in (out / "cells").glob("*.json"))
+    other.write_text(text.replace('name = "tiny"', 'name = "other"').replace('games = ["Catch"]', 'games = ["Pong"]'))
+    capsys.readouterr()
+    assert main(["experiment", str(other), "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert f"{out} was started with another config ({out / 'config.toml'})" in err
+    assert "[experiment] name ('tiny' there, 'other' here)" in err
+    assert "[experiment] games (['Catch'] there, ['Pong'] here)" in err
+    assert "[experiment] seeds ([1] there, [1, 2] here)" in err
+    assert {name: (out / name).read_bytes() for name in kept} == kept
+    assert sorted(path.name for path in (out / "cells").glob("*.json")) == cells
+    assert len(stub_log(stub_env)) == 4, "nothing of the other config ran"
+
+    # Comments, spelled-out defaults and how cells run (a longer timeout) may change: resumed,
+    # with a note, and the stored config stays the one the run was started with.
+    same = tmp_path / "same.toml"
+    same.write_text(
+        "# resumed\n"
+        + base.read_text().replace("[diagnose]\n", "[diagnose]\nextra_args = []\n")
+        + "timeout_minutes = 30\n"
+    )
+    assert main(["experiment", str(same), "--out", str(out), "--resume"]) == 0
+    captured = capsys.readouterr()
+    assert "[resources] timeout_minutes (not set there, 30.0 here)" in captured.err
+    assert "2 cells, 2 already finished, 0 to run" in captured.out and "(2/2 cells finished)" in captured.out
+    assert (out / "config.toml").read_bytes() == kept["config.toml"]
+    assert json.loads((out / "experiment.json").read_text())["config"] == kept["config.toml"].decode()
+    assert len(stub_log(stub_env)) == 4
+
+
+def test_resume_refuses_a_folder_that_is_not_an_experiment(
+    tmp_path: Path, stub_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "results.csv").write_text("the user's own table")
+    assert main(["experiment", str(stub_config(tmp_path)), "--out", str(folder), "--resume"]) == 2
+    assert "holds files but no experiment" in capsys.readouterr().err
+    assert (folder / "results.csv").read_text() == "the user's own table"
+    assert sorted(path.name for path in folder.iterdir()) == ["results.csv"]
+
+
+def test_records_count_each_cell_once(local_results: Path) -> None:
+    assert [r["cell_id"] for r in ResultStore(local_results).records([TINY_CELLS[0]] * 2)] == TINY_CELLS[:1]
 
 
 def test_resume_redoes_broken_cells_and_continues_killed_training(
@@ -230,7 +344,7 @@ def test_a_failing_cell_is_recorded_and_redone_on_resume(
     tmp_path: Path, stub_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config, out = stub_config(tmp_path), tmp_path / "results"
-    monkeypatch.setenv("STUB_TRAIN_FAIL", "ScoreGames/Pong-v0")
+    monkeypatch.setenv("STUB_TRAIN_FAIL", env_id("Pong"))
     assert main(["experiment", str(config), "--out", str(out)]) == 1
     records = {record["cell_id"]: record for record in ResultStore(out).records()}
     assert [cell for cell, record in records.items() if record["status"] == "failed"] == TINY_CELLS[4:]
@@ -361,6 +475,34 @@ def test_report_summarises_by_condition_with_intervals(local_results: Path, tmp_
     for plot in ("verdicts.png", "tamper_preference.png", "hud_sensitivity.png", "true_return.png"):
         assert (tmp_path / "report" / plot).stat().st_size > 1000
         assert f"({plot})" in text
+
+
+def test_report_never_replaces_an_existing_report_without_force(
+    local_results: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "myrep"
+    assert main(["report", str(local_results), "--out", str(out), "--no-plots"]) == 0
+    (out / "report.md").write_text("my edited report")
+    (out / "notes.txt").write_text("mine")
+    capsys.readouterr()
+    assert main(["report", str(local_results), "--out", str(out), "--no-plots"]) == 2
+    err = capsys.readouterr().err
+    assert f"{out} already has files (notes.txt, report.md); pass --force" in err
+    assert (out / "report.md").read_text() == "my edited report"
+    assert main(["report", str(local_results), "--out", str(out), "--no-plots", "--force"]) == 0
+    assert (out / "report.md").read_text().startswith("# Experiment `tiny`")
+    assert (out / "notes.txt").read_text() == "mine", "--force replaces the report, nothing else"
+    # The default RESULTS_DIR/report is protected the same way.
+    results = tmp_path / "results"
+    shutil.copytree(local_results, results)
+    assert main(["report", str(results), "--no-plots"]) == 0
+    (results / "report" / "report.md").write_text("my edited report")
+    assert main(["report", str(results), "--no-plots"]) == 2
+    assert "pass --force" in capsys.readouterr().err
+    assert (results / "report" / "report.md").read_text() == "my edited report"
+    # An --out that is a file is refused, not written into.
+    assert main(["report", str(results), "--out", str(out / "notes.txt"), "--no-plots"]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
 
 
 def test_report_on_an_empty_directory_fails_clearly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

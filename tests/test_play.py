@@ -6,6 +6,7 @@ Keys are injected as pygame events into the real event queue, the way a keyboard
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -258,12 +259,37 @@ def test_python_m_scoregames_play_runs(tmp_path: Path) -> None:
         (["play", "Tetris"], f"unknown game 'Tetris'; valid: {', '.join(GAMES)}"),
         (["play", "Catch", "--hud", "sideways"], "unknown HUD preset 'sideways'; valid: standard, hidden"),
         (["play", "Catch", "--game-arg", "speed=3"], "valid game arguments: spawn, drops, decoy_prob"),
-        (["play", "Catch", "--zoom", "0"], "zoom must be an integer >= 1"),
+        (["play", "Catch", "--zoom", "0"], "zoom must be an integer from 1 to 16, got 0"),
+        (["play", "Catch", "--zoom", "1000"], "zoom must be an integer from 1 to 16, got 1000"),
+        (["play", "Catch", "--game-arg", "hud=hidden"], "--game-arg hud=hidden: the HUD is set with --hud"),
+        (["play", "Catch", "--game-arg", "repeat_action_probability=0"], "set with --sticky (--sticky 0)"),
+        (["play", "Catch", "--game-arg", "drops=abc"], "--game-arg drops=abc: Catch's drops takes an integer"),
+        (["play", "Catch", "--game-arg", "frameskip=2.5"], "frameskip=2.5: the env's frameskip takes an integer"),
     ],
 )
 def test_bad_input_names_what_is_valid(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main([*argv, "--max-steps", "0"]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_text_game_args_keep_the_text_and_number_args_are_typed() -> None:
+    from scoregames.play import check_game_args
+
+    assert check_game_args("catch", ["drops=3", "decoy_prob=0", "spawn=left"]) == {
+        "drops": 3,
+        "decoy_prob": 0,
+        "spawn": "left",
+    }
+    assert check_game_args("Catch", ["star=1"]) == {"star": "1"}  # text, as typed
+    with pytest.raises(ValueError, match=r"Catch's decoy_prob takes a number \(default 0.5\)"):
+        check_game_args("Catch", ["decoy_prob=high"])
+
+
+def test_replay_zoom_is_bounded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = scripted_recording("Catch", "standard", [1, 2]).save(tmp_path / "r.npz")
+    assert cli.main(["replay", str(path), "--video", str(tmp_path / "big.gif"), "--zoom", "1000"]) == 2
+    assert "zoom must be an integer from 1 to 16" in capsys.readouterr().err
+    assert not (tmp_path / "big.gif").exists()
 
 
 def test_record_refuses_an_existing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -417,6 +443,50 @@ def test_corrupt_or_mismatched_recordings_give_a_clear_error(
     assert message in capsys.readouterr().err
 
 
+def edited(path: Path, target: Path, episode: dict[str, Any] | None = None, **arrays: Any) -> Path:
+    """A copy of the recording at ``path`` with metadata of episode 0 or arrays replaced."""
+    with np.load(path) as archive:
+        contents = dict(archive)
+    metadata = json.loads(str(contents["metadata"]))
+    metadata["episodes"][0].update(episode or {})
+    return write_npz(target, **dict(contents, metadata=np.array(json.dumps(metadata)), **arrays))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"episode": {"seed": -5}}, "episode 0 'seed' is -5; it must be an integer >= 0"),
+        ({"episode": {"seed": 1.5}}, "episode 0 'seed' is 1.5; it must be an integer"),
+        ({"episode": {"lives": "3"}}, "episode 0 'lives' is '3'; it must be an integer"),
+        ({"actions": np.array([1.7, 2.2, 0.0])}, "'actions' must hold integers, it holds float64 (e.g. 1.7)"),
+        ({"true_scores": np.array([0.0, 0.5, 0.0])}, "'true_scores' must hold integers"),
+        ({"true_rewards": np.array([0.0, np.nan, 0.0])}, "'true_rewards' must hold finite numbers"),
+    ],
+)
+def test_recording_metadata_and_arrays_are_validated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], change: dict[str, Any], message: str
+) -> None:
+    good = scripted_recording("Catch", "standard", [1, 2, 0]).save(tmp_path / "good.npz")
+    path = edited(good, tmp_path / "bad.npz", **change)
+    with pytest.raises(RecordingError, match=re.escape(message)):
+        Recording.load(path)
+    assert cli.main(["replay", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_integer_valued_float_actions_load_exactly(tmp_path: Path) -> None:
+    good = scripted_recording("Catch", "standard", [1, 2, 0]).save(tmp_path / "good.npz")
+    path = edited(good, tmp_path / "floats.npz", actions=np.array([1.0, 2.0, 0.0]))
+    assert Recording.load(path).episodes[0].actions == [1, 2, 0]
+    assert all(result.reproduced for result in replay(Recording.load(path)))
+
+
+def test_replay_of_a_folder_says_it_is_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["replay", str(tmp_path)]) == 2
+    assert f"{tmp_path} is a folder, not a recording; give one .npz file" in capsys.readouterr().err
+
+
 # ---------------------------------------------------------------- human scores
 
 
@@ -468,6 +538,38 @@ def test_human_scores_mean_median_and_n_per_game_and_preset(tmp_path: Path, caps
     assert [row["games"] for row in json.loads(captured.out)] == [1, 3]
     assert cli.main(["human-scores", str(tmp_path), "--all", "--format", "json"]) == 0
     assert [row["games"] for row in json.loads(capsys.readouterr().out)] == [1, 4]
+
+
+def test_human_scores_verify_skips_a_bad_recording_and_summarises_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = finished_catch(2, 0).save(tmp_path / "good.npz")
+    edited(good, tmp_path / "negative-seed.npz", episode={"seed": -5})
+    assert cli.main(["human-scores", str(tmp_path), "--verify", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert "skipped" in captured.err and "negative-seed.npz" in captured.err and "'seed' is -5" in captured.err
+    assert [row["games"] for row in json.loads(captured.out)] == [1]
+
+
+def test_human_scores_verify_skips_a_file_the_env_cannot_replay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    finished_catch(2, 0).save(tmp_path / "a.npz")
+    finished_catch(2, 1).save(tmp_path / "b.npz")
+    import scoregames.replay as replay_module
+
+    real = replay_module.replay
+
+    def breaks_on_b(recording: Recording, *args: Any, **kwargs: Any) -> Any:
+        if recording.episodes[0].actions[0] == 1:
+            raise gym.error.Error("the env refused")
+        return real(recording, *args, **kwargs)
+
+    monkeypatch.setattr(replay_module, "replay", breaks_on_b)
+    assert cli.main(["human-scores", str(tmp_path), "--verify", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert f"skipped {tmp_path / 'b.npz'}: cannot replay it: Error: the env refused" in captured.err
+    assert [row["games"] for row in json.loads(captured.out)] == [1]
 
 
 def test_human_scores_with_nothing_finished_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

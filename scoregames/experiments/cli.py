@@ -9,6 +9,7 @@ never reused without it. The schema of the config is in ``docs/experiments.md``.
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import signal
 import sys
@@ -19,7 +20,7 @@ from typing import Any
 
 from scoregames.experiments.backends import BACKENDS, local_gpus, local_workers, ray_gpus, run_local, run_ray
 from scoregames.experiments.cell import diagnose_command, train_command
-from scoregames.experiments.config import CellSpec, ConfigError, ExperimentConfig, load_config
+from scoregames.experiments.config import CellSpec, ConfigError, ExperimentConfig, compare_configs, load_config
 from scoregames.experiments.store import ResultStore, write_json_atomic
 
 
@@ -64,13 +65,86 @@ def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt  # `kill PID` gets the same clean stop as Ctrl-C
 
 
+def _read_experiment(results_dir: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((results_dir / "experiment.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _stored_config(results_dir: Path, experiment: dict[str, Any]) -> tuple[str, Path] | None:
+    """The config text a results directory was started with, and the file that names it."""
+    stored = results_dir / "config.toml"
+    if stored.is_file():
+        return stored.read_bytes().decode("utf-8", errors="replace"), stored
+    if isinstance(experiment.get("config"), str):
+        return experiment["config"], results_dir / "experiment.json"
+    return None
+
+
+def _check_resume(
+    config: ExperimentConfig, config_file: Path, results_dir: Path, experiment: dict[str, Any]
+) -> str | None:
+    """None if ``config`` may continue ``results_dir``, else why not. A difference in how cells
+    run (resources, interpreter) is allowed, with a note; the stored config is kept either way."""
+    if not any(results_dir.iterdir()):
+        return None
+    stored = _stored_config(results_dir, experiment)
+    if stored is None:
+        if (results_dir / "cells").is_dir():
+            return None  # results without a stored config: the per-cell fingerprints are checked below
+        return (
+            f"{results_dir} holds files but no experiment (no config.toml, experiment.json or cells/); "
+            "--resume continues a results directory of scoregames experiment: choose another --out"
+        )
+    text, where = stored
+    origin = experiment.get("config_path") or where
+    name = experiment.get("name") if isinstance(experiment.get("name"), str) else None
+    try:
+        differences, run_differences = compare_configs(text, origin, config, name)
+    except ConfigError as error:
+        return (
+            f"{where}, the config {results_dir} was started with, cannot be read ({error}), so this config "
+            "cannot be checked against it: restore it, or choose another --out"
+        )
+    if differences:
+        return (
+            f"{results_dir} was started with another config ({where}); {config_file} differs in: "
+            + "; ".join(differences)
+            + ". --resume continues a run only with the config it was started with: resume with that config, "
+            "or choose another --out for this one"
+        )
+    if run_differences:
+        print(
+            f"note: running with this config's {'; '.join(run_differences)}; "
+            f"{where} keeps the config the run was started with",
+            file=sys.stderr,
+        )
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config)
     except ConfigError as error:
         print(f"scoregames experiment: {error}", file=sys.stderr)
         return 2
+    if args.workers is not None and args.workers < 1:
+        print(
+            f"scoregames experiment: --workers {args.workers}: give a positive number of cells at a time "
+            "(default: as many as the cores allow)",
+            file=sys.stderr,
+        )
+        return 2
     results_dir: Path = args.out or Path("results") / config.name
+    if results_dir.exists() and not results_dir.is_dir():
+        print(
+            f"scoregames experiment: --out {results_dir} is a file, not a folder; choose a results folder "
+            "(new, or one of this experiment with --resume)",
+            file=sys.stderr,
+        )
+        return 2
     if not args.dry_run and results_dir.exists() and any(results_dir.iterdir()) and not args.resume:
         print(
             f"scoregames experiment: {results_dir} already holds results; pass --resume to continue it, "
@@ -78,6 +152,13 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    experiment = _read_experiment(results_dir) if results_dir.is_dir() else {}
+    stored = _stored_config(results_dir, experiment) if results_dir.is_dir() else None
+    if not args.dry_run and args.resume and results_dir.is_dir():
+        refusal = _check_resume(config, args.config, results_dir, experiment)
+        if refusal:
+            print(f"scoregames experiment: {refusal}", file=sys.stderr)
+            return 2
     if args.backend == "ray":
         try:
             import ray  # noqa: F401
@@ -107,20 +188,31 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-    results_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        results_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        print(f"scoregames experiment: cannot create --out {results_dir}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    # A resumed run keeps the config it was started with (checked equal above, but for how cells
+    # run): config.toml is written once, never replaced.
+    started_with = stored[0] if stored is not None else config.source
     write_json_atomic(
         results_dir / "experiment.json",
         {
             "name": config.name,
-            "config_path": config.path,
-            "config": config.source,
+            "config_path": experiment.get("config_path", config.path) if stored is not None else config.path,
+            "config": started_with,
             "command": _command(args, results_dir),
             "backend": args.backend,
             "cells": [spec.cell_id for spec in cells],
             "updated": time.time(),
         },
     )
-    (results_dir / "config.toml").write_text(config.source)
+    try:
+        with open(results_dir / "config.toml", "x", encoding="utf-8") as file:
+            file.write(started_with)
+    except FileExistsError:
+        pass
 
     workers = local_workers(todo, gpus, args.workers) if args.backend == "local" else None
     where = f"{workers} at a time" if workers else f"Ray at {args.address or 'a local instance'}"

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -28,6 +29,8 @@ else:  # Python 3.10 has no tomllib; tomli is the same parser (needs `tomli; pyt
 # Real commands are the defaults; tests point these at stub scripts in tests/stubs/.
 DEFAULT_AGENT_SCRIPT = "agents/ppo.py"
 REWARD_SOURCES = ("true", "displayed")
+# Seeds reach np.random.seed, which takes 0 .. 2**32 - 1.
+MAX_SEED = 2**32 - 1
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -183,6 +186,23 @@ def _str_list(value: Any, key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _is_int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    """A finite int or float (TOML also has booleans, inf and nan, none of which is a budget)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _no_duplicates(values: tuple[Any, ...], key: str, what: str) -> None:
+    seen: set[Any] = set()
+    for value in values:
+        if value in seen:
+            raise ConfigError(f"{key}: {value!r} is listed twice; list each {what} once (each one is a cell)")
+        seen.add(value)
+
+
 def parse_config(text: str, path: str | Path = "<config>") -> ExperimentConfig:
     """Validate a TOML experiment config; every error names the key and what is valid."""
     from scoregames.games import GAMES
@@ -204,13 +224,14 @@ def parse_config(text: str, path: str | Path = "<config>") -> ExperimentConfig:
     for game in games:
         if game not in GAMES:
             raise ConfigError(f"[experiment] games: unknown game {game!r}; valid: {', '.join(GAMES)}")
+    _no_duplicates(games, "[experiment] games", "game")
     seeds = experiment.get("seeds")
-    if (
-        not isinstance(seeds, list)
-        or not seeds
-        or not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds)
-    ):
+    if not isinstance(seeds, list) or not seeds or not all(_is_int(s) for s in seeds):
         raise ConfigError("[experiment] seeds must be a non-empty list of integers")
+    for seed in seeds:
+        if not 0 <= seed <= MAX_SEED:
+            raise ConfigError(f"[experiment] seeds: {seed} is out of range; valid seeds: 0 to {MAX_SEED}")
+    _no_duplicates(tuple(seeds), "[experiment] seeds", "seed")
     if not games:
         raise ConfigError("[experiment] games must not be empty")
 
@@ -220,12 +241,17 @@ def parse_config(text: str, path: str | Path = "<config>") -> ExperimentConfig:
     conditions = []
     for index, raw in enumerate(raw_conditions):
         where = f"[[conditions]] #{index + 1}"
+        if not isinstance(raw, dict):
+            raise ConfigError(
+                f"{where}: {raw!r} is not a table; write each condition as a [[conditions]] table "
+                "with name, hud and reward_source"
+            )
         _check_keys(raw, {"name", "hud", "reward_source"}, where)
         hud = raw.get("hud")
-        if hud not in PRESETS:
+        if not isinstance(hud, str) or hud not in PRESETS:
             raise ConfigError(f"{where}: hud = {hud!r}; valid presets: {', '.join(PRESETS)}")
         reward_source = raw.get("reward_source", "true")
-        if reward_source not in REWARD_SOURCES:
+        if not isinstance(reward_source, str) or reward_source not in REWARD_SOURCES:
             raise ConfigError(f"{where}: reward_source = {reward_source!r}; valid: {', '.join(REWARD_SOURCES)}")
         condition_name = raw.get("name", f"{hud}-{reward_source}")
         if not isinstance(condition_name, str) or not _NAME.match(condition_name) or "__" in condition_name:
@@ -238,46 +264,50 @@ def parse_config(text: str, path: str | Path = "<config>") -> ExperimentConfig:
     agent = _table(data, "agent")
     _check_keys(agent, {"script", "total_timesteps", "num_envs", "extra_args", "python"}, "[agent]")
     total_timesteps = agent.get("total_timesteps")
-    if not isinstance(total_timesteps, int) or total_timesteps <= 0:
+    if not _is_int(total_timesteps) or total_timesteps <= 0:
         raise ConfigError("[agent] total_timesteps must be a positive integer (the budget per cell)")
     num_envs = agent.get("num_envs", 8)
-    if not isinstance(num_envs, int) or num_envs <= 0:
+    if not _is_int(num_envs) or num_envs <= 0:
         raise ConfigError("[agent] num_envs must be a positive integer")
     agent_spec = AgentSpec(
-        script=_resolve_script(agent.get("script", DEFAULT_AGENT_SCRIPT), "[agent] script", config_dir),
+        script=_resolve_script(
+            _script(agent.get("script", DEFAULT_AGENT_SCRIPT), "[agent]"), "[agent] script", config_dir
+        ),
         total_timesteps=total_timesteps,
         num_envs=num_envs,
         extra_args=_str_list(agent.get("extra_args", []), "[agent] extra_args"),
-        python=str(agent.get("python", sys.executable)),
+        python=_python(agent.get("python", sys.executable), "[agent]"),
     )
 
     diagnose = _table(data, "diagnose")
     _check_keys(diagnose, {"script", "quick", "episodes", "extra_args", "python"}, "[diagnose]")
     episodes = diagnose.get("episodes")
-    if episodes is not None and (not isinstance(episodes, int) or episodes <= 0):
+    if episodes is not None and (not _is_int(episodes) or episodes <= 0):
         raise ConfigError("[diagnose] episodes must be a positive integer")
     quick = diagnose.get("quick", True)
     if not isinstance(quick, bool):
         raise ConfigError("[diagnose] quick must be true or false")
     script = diagnose.get("script")
     diagnose_spec = DiagnoseSpec(
-        script=None if script is None else _resolve_script(script, "[diagnose] script", config_dir),
+        script=None
+        if script is None
+        else _resolve_script(_script(script, "[diagnose]"), "[diagnose] script", config_dir),
         quick=quick,
         episodes=episodes,
         extra_args=_str_list(diagnose.get("extra_args", []), "[diagnose] extra_args"),
-        python=str(diagnose.get("python", sys.executable)),
+        python=_python(diagnose.get("python", sys.executable), "[diagnose]"),
     )
 
     resources = _table(data, "resources")
     _check_keys(resources, {"cpus_per_cell", "gpus_per_cell", "timeout_minutes"}, "[resources]")
     cpus = resources.get("cpus_per_cell", 1)
-    if not isinstance(cpus, (int, float)) or cpus <= 0:
+    if not _is_number(cpus) or cpus <= 0:
         raise ConfigError("[resources] cpus_per_cell must be a positive number")
     gpus = resources.get("gpus_per_cell", "auto")
-    if gpus != "auto" and (not isinstance(gpus, (int, float)) or gpus < 0):
+    if gpus != "auto" and (not _is_number(gpus) or gpus < 0):
         raise ConfigError('[resources] gpus_per_cell must be "auto", 0, a fraction or 1')
     timeout = resources.get("timeout_minutes")
-    if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
+    if timeout is not None and (not _is_number(timeout) or timeout <= 0):
         raise ConfigError("[resources] timeout_minutes must be a positive number")
 
     return ExperimentConfig(
@@ -295,8 +325,118 @@ def parse_config(text: str, path: str | Path = "<config>") -> ExperimentConfig:
     )
 
 
+def _script(value: Any, section: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{section} script = {value!r}: give the path of a script, as a string")
+    return value
+
+
+def _python(value: Any, section: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{section} python = {value!r}: give the path of a Python interpreter, as a string")
+    return value
+
+
 def load_config(path: str | Path) -> ExperimentConfig:
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder; give an experiment config file (.toml), e.g. examples/tiny.toml")
     if not path.is_file():
         raise ConfigError(f"{path}: no such config file")
-    return parse_config(path.read_text(), path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the config: {error.strerror or error}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{path}: not a UTF-8 text file (byte {data[error.start]:#04x} at offset {error.start}); "
+            "a config is TOML, which must be saved as UTF-8"
+        ) from None
+    return parse_config(text, path)
+
+
+# ---- comparing a config with the one a results directory was started with (--resume)
+
+# Settings that say how a cell runs, not what it computes (the fingerprint leaves them out too):
+# a resumed run may change them, e.g. a longer timeout for cells that timed out.
+RUN_SETTINGS = (
+    "[agent] python",
+    "[diagnose] python",
+    "[resources] cpus_per_cell",
+    "[resources] gpus_per_cell",
+    "[resources] timeout_minutes",
+)
+
+
+def settings(config: ExperimentConfig) -> dict[str, Any]:
+    """The config's meaning, by key (defaults filled in, scripts resolved): what a comparison
+    of two configs compares, so comments, layout and spelled-out defaults do not count."""
+    return {
+        "[experiment] name": config.name,
+        "[experiment] games": list(config.games),
+        "[experiment] seeds": list(config.seeds),
+        "[[conditions]]": [{"name": c.name, "hud": c.hud, "reward_source": c.reward_source} for c in config.conditions],
+        "[agent] script": config.agent.script,
+        "[agent] total_timesteps": config.agent.total_timesteps,
+        "[agent] num_envs": config.agent.num_envs,
+        "[agent] extra_args": list(config.agent.extra_args),
+        "[agent] python": config.agent.python,
+        "[diagnose] script": config.diagnose.script,
+        "[diagnose] quick": config.diagnose.quick,
+        "[diagnose] episodes": config.diagnose.episodes,
+        "[diagnose] extra_args": list(config.diagnose.extra_args),
+        "[diagnose] python": config.diagnose.python,
+        "[resources] cpus_per_cell": config.cpus_per_cell,
+        "[resources] gpus_per_cell": config.gpus_per_cell,
+        "[resources] timeout_minutes": config.timeout_minutes,
+    }
+
+
+def _raw_settings(text: str) -> dict[str, Any]:
+    """The TOML's keys as written (the fallback when a stored config no longer loads)."""
+    flat: dict[str, Any] = {}
+    for section, table in tomllib.loads(text).items():
+        if isinstance(table, dict):
+            flat.update({f"[{section}] {key}": value for key, value in table.items()})
+        else:
+            flat[f"[[{section}]]" if section == "conditions" else section] = table
+    return flat
+
+
+def _shown(value: Any) -> str:
+    return "not set" if value is None else repr(value)
+
+
+def compare_configs(
+    stored_text: str, stored_path: str | Path, config: ExperimentConfig, stored_name: str | None = None
+) -> tuple[list[str], list[str]]:
+    """How ``config`` differs from the config a results directory was started with.
+
+    Returns ``(differences, run_differences)``, each a list of ``"KEY (STORED there, NEW here)"``;
+    ``differences`` change what the cells compute, ``run_differences`` only how they run
+    (:data:`RUN_SETTINGS`). ``stored_path`` is where the stored config was first loaded from
+    (its relative scripts are found from there); ``stored_name`` the experiment's recorded name.
+    Raises :class:`ConfigError` when the stored text is not TOML at all.
+    """
+    try:
+        stored = parse_config(stored_text, stored_path)
+        if stored_name:
+            stored = replace(stored, name=stored_name)
+        old, new = settings(stored), settings(config)
+    except ConfigError:
+        # It no longer loads here (a script moved, stricter checks): compare the keys as written.
+        try:
+            old = _raw_settings(stored_text)
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"not valid TOML: {error}") from None
+        new = _raw_settings(config.source)
+    differences: list[str] = []
+    run_differences: list[str] = []
+    for key in dict.fromkeys([*old, *new]):
+        before, after = old.get(key), new.get(key)
+        if before != after:
+            line = f"{key} ({_shown(before)} there, {_shown(after)} here)"
+            (run_differences if key in RUN_SETTINGS else differences).append(line)
+    return differences, run_differences

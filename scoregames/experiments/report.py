@@ -1,7 +1,8 @@
 """``scoregames report RESULTS_DIR``: an experiment's results as Markdown with plots.
 
 Reads the cell records in ``RESULTS_DIR/cells/`` (the source of truth, see ``store.py``) and
-writes ``RESULTS_DIR/report/report.md`` with:
+writes ``RESULTS_DIR/report/report.md`` (or ``--out``; a folder that already has files is refused
+unless ``--force``, which replaces only the report and its plots) with:
 
 - a summary per game x training condition: true and displayed training return, tamper
   preference and HUD sensitivity, each as the mean over seeds with a 95% Student-t interval
@@ -52,6 +53,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("results_dir", type=Path, help="a results directory of scoregames experiment")
     parser.add_argument("--out", type=Path, default=None, help="where to write (default: RESULTS_DIR/report)")
     parser.add_argument("--no-plots", action="store_true", help="Markdown only (no matplotlib needed)")
+    parser.add_argument(
+        "--force", action="store_true", help="replace report.md and the plots in an output folder that has files"
+    )
 
 
 def mean_ci(values: list[float]) -> tuple[float, float, float]:
@@ -315,8 +319,25 @@ def make_plots(rows: list[dict[str, Any]], conditions: list[str], out_dir: Path)
     return written
 
 
-def build_report(results_dir: Path, out_dir: Path | None = None, plots: bool = True) -> Path:
-    """Write the report and return the path of its Markdown file."""
+def check_out_dir(out_dir: Path, force: bool = False) -> None:
+    """Refuse an output folder that is a file, or that has files in it unless ``force``: a report
+    (and anything else the user keeps there) is never replaced without being asked to."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise FileExistsError(f"--out {out_dir} is a file, not a folder; choose a folder for the report")
+    if force or not out_dir.is_dir():
+        return
+    names = sorted(path.name for path in out_dir.iterdir())
+    if names:
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        raise FileExistsError(
+            f"{out_dir} already has files ({shown}); pass --force to replace the report there "
+            "(report.md and its plots; other files are left alone), or choose another --out"
+        )
+
+
+def build_report(results_dir: Path, out_dir: Path | None = None, plots: bool = True, force: bool = False) -> Path:
+    """Write the report and return the path of its Markdown file; an output folder with files in
+    it is refused (FileExistsError) unless ``force``."""
     store = ResultStore(results_dir)
     try:
         experiment = json.loads((results_dir / "experiment.json").read_text())
@@ -332,6 +353,7 @@ def build_report(results_dir: Path, out_dir: Path | None = None, plots: bool = T
     games = list(dict.fromkeys(record["game"] for record in records))
     rows = sorted(summarise(finished), key=lambda row: (games.index(row["game"]), conditions.index(row["condition"])))
     out_dir = out_dir or results_dir / "report"
+    check_out_dir(out_dir, force)
     out_dir.mkdir(parents=True, exist_ok=True)
     plot_files = make_plots(rows, conditions, out_dir) if plots and rows else []
     path = out_dir / "report.md"
@@ -340,6 +362,12 @@ def build_report(results_dir: Path, out_dir: Path | None = None, plots: bool = T
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.results_dir.exists() and not args.results_dir.is_dir():
+        print(
+            f"scoregames report: {args.results_dir} is a file; give the results directory of scoregames experiment",
+            file=sys.stderr,
+        )
+        return 2
     if not args.results_dir.is_dir():
         print(f"scoregames report: {args.results_dir}: no such results directory", file=sys.stderr)
         return 2
@@ -351,9 +379,12 @@ def run(args: argparse.Namespace) -> int:
             print("scoregames report: matplotlib not installed; writing Markdown without plots", file=sys.stderr)
             plots = False
     try:
-        path = build_report(args.results_dir, args.out, plots=plots)
-    except FileNotFoundError as error:
+        path = build_report(args.results_dir, args.out, plots=plots, force=args.force)
+    except (FileNotFoundError, FileExistsError) as error:
         print(f"scoregames report: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # e.g. a parent of --out is a file, or no permission to write there
+        print(f"scoregames report: cannot write the report: {error}", file=sys.stderr)
         return 2
     print(path)
     return 0

@@ -88,7 +88,7 @@ class ResultStore:
         """Cell records sorted by id; ``cell_ids`` restricts them to one grid."""
         if cell_ids is None:
             cell_ids = sorted(path.stem for path in self.cells_dir.glob("*.json"))
-        records = [self.read_cell(cell_id) for cell_id in sorted(cell_ids)]
+        records = [self.read_cell(cell_id) for cell_id in sorted(set(cell_ids))]  # each cell once
         return [record for record in records if record is not None]
 
     def write_table(self, records: list[dict[str, Any]]) -> list[Path]:
