@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", help="output directory (a suffix is added if it exists)")
     parser.add_argument("--quick", action="store_true", help="the short battery (about a minute)")
     parser.add_argument("--seed", type=int, default=0, help="first episode seed (default 0)")
-    parser.add_argument("--episodes", type=int, help="episodes per condition (default 8, quick 3)")
+    parser.add_argument("--episodes", type=int, help="episodes per condition (default 8, quick 5)")
     parser.add_argument(
         "--presets", help=f"comma-separated HUD presets for the conflict test (default all: {','.join(PRESETS)})"
     )
@@ -46,6 +46,8 @@ def _error(message: str) -> int:
 def load_run(run_dir: str, device: str = "cpu") -> tuple[Any, dict[str, Any]]:
     """The policy of an agent run and its ``args.json`` (clear errors for every missing piece)."""
     path = Path(run_dir)
+    if path.exists() and not path.is_dir():
+        raise FileNotFoundError(f"{run_dir!r} is a file; give an agent run directory (holding checkpoint.pt)")
     if not path.is_dir():
         raise FileNotFoundError(f"run directory {run_dir!r} does not exist")
     try:
@@ -59,8 +61,35 @@ def load_run(run_dir: str, device: str = "cpu") -> tuple[Any, dict[str, Any]]:
         raise FileNotFoundError(f"no checkpoint in run directory {run_dir!r}: expected checkpoint.pt")
     args: dict[str, Any] = {}
     if (path / "args.json").exists():
-        args = json.loads((path / "args.json").read_text())
+        try:
+            args = json.loads((path / "args.json").read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise ValueError(f"{path / 'args.json'} is not valid JSON ({error}); give --env ID or repair it") from None
+        if not isinstance(args, dict):
+            raise ValueError(f"{path / 'args.json'} holds no mapping of arguments")
     return load_policy(path, device=device), args
+
+
+def check_actions(policy: Any, env_id: str) -> None:
+    """A run's network must have one output per action of the env it is diagnosed on."""
+    n_actions = getattr(policy, "n_actions", None)
+    env_actions = _action_count(env_id) if n_actions is not None else None
+    if n_actions is not None and env_actions is not None and n_actions != env_actions:
+        raise ValueError(
+            f"the run's network has {n_actions} actions but {env_id} has {env_actions}; "
+            "diagnose it on the game it was trained on (its args.json env_id) or one with as many actions"
+        )
+
+
+def _action_count(env_id: str) -> int | None:
+    import gymnasium as gym
+
+    env = gym.make(env_id)
+    try:
+        space = env.action_space
+        return int(space.n) if isinstance(space, gym.spaces.Discrete) else None
+    finally:
+        env.close()
 
 
 def _limit_torch_threads(threads: int) -> None:
@@ -84,7 +113,10 @@ def run(args: argparse.Namespace) -> int:
     from scoregames.diagnostics.battery import BatteryConfig, run_battery
     from scoregames.diagnostics.report import unique_dir, write_report
 
+    if args.seed < 0:
+        return _error(f"--seed must be >= 0, got {args.seed}")
     env_id = args.env
+    trained_env = None
     try:
         if args.policy is not None:
             kind, _, name = args.policy.partition(":")
@@ -103,13 +135,19 @@ def run(args: argparse.Namespace) -> int:
                 return _error(f"no --env given and {args.run_dir}/args.json has no env_id")
             label = f"run:{Path(args.run_dir).name}"
             default_out = Path(args.run_dir) / "diagnostics"
+            check_actions(policy, env_id)
+            trained_env = run_args.get("env_id")
+        if args.threads < 1:
+            return _error(f"--threads must be >= 1, got {args.threads}")
         overrides: dict[str, Any] = {"seed": args.seed}
         if args.episodes is not None:
             if args.episodes < 2:
                 return _error("--episodes must be >= 2 (confidence intervals need two episodes)")
             overrides["episodes"] = args.episodes
-        if args.presets:
+        if args.presets is not None:
             presets = tuple(p.strip() for p in args.presets.split(",") if p.strip())
+            if not presets:
+                return _error(f"--presets is empty; give some of: {', '.join(PRESETS)}")
             unknown = [p for p in presets if p not in PRESETS]
             if unknown:
                 return _error(f"unknown preset(s) {unknown}; valid: {', '.join(PRESETS)}")
@@ -127,6 +165,8 @@ def run(args: argparse.Namespace) -> int:
         if args.run_dir is not None:
             trained = {k: run_args[k] for k in ("env_id", "hud", "reward_source", "total_timesteps") if k in run_args}
             report.notes.append(f"trained with {json.dumps(trained)}")
+            if trained_env is not None and trained_env != env_id:
+                report.notes.append(f"diagnosed on {env_id}, not on the env it was trained on ({trained_env})")
     except (ValueError, FileNotFoundError, RuntimeError) as error:
         return _error(str(error))
     out = write_report(report, unique_dir(args.out or default_out))

@@ -5,7 +5,9 @@ Each function is small and pure so a test can check it on a hand-made case.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from statistics import NormalDist
 
 import numpy as np
 
@@ -52,7 +54,7 @@ def iqm(values: Sequence[float] | np.ndarray) -> float:
     """
     x = np.sort(np.asarray(values, np.float64))
     n = len(x)
-    if n == 0:
+    if n == 0 or not np.isfinite(x).all():  # a missing value is not silently dropped
         return float("nan")
     if n < 4:
         return float(x.mean())
@@ -66,32 +68,88 @@ def bootstrap_ci(
     confidence: float = 0.95,
     seed: int = 0,
 ) -> tuple[float, float, float]:
-    """Point estimate and percentile bootstrap interval ``(estimate, low, high)``.
+    """Point estimate and expanded percentile bootstrap interval ``(estimate, low, high)``.
 
     ``samples`` is resampled along its first axis (rows are episodes; a row may hold several
     paired numbers, e.g. one per condition with the same seed), then ``statistic`` (default:
-    the mean of a 1-D sample) is applied to each resample.
+    the mean of a 1-D sample) is applied to each resample. The plain percentile interval is too
+    narrow for a handful of episodes (on normal data it covers a mean 82% of the time at n = 5,
+    89% at n = 8, instead of 95%), so its tails are read further out, where a t interval would
+    put them (Hesterberg's expanded percentile interval, :func:`expanded_tail`: 90% and 95%;
+    ``benchmarks/ci_coverage.py``).
+
+    A non-finite estimate (say, a ratio whose denominator is 0) gives a NaN interval, and so does
+    a statistic that is non-finite on more than a tail's share of the resamples: an interval made
+    only of the resamples that happened to work would look sure of a number that does not exist.
 
     >>> bootstrap_ci([3.0, 3.0, 3.0])
     (3.0, 3.0, 3.0)
+    >>> bootstrap_ci([1.0, float("nan"), 2.0])
+    (nan, nan, nan)
     """
     data = np.asarray(samples, np.float64)
     statistic = statistic or (lambda x: float(np.mean(x)))
     if len(data) == 0:
         return (float("nan"),) * 3
     estimate = float(statistic(data))
+    if not np.isfinite(estimate):
+        return estimate, float("nan"), float("nan")
+    # A constant sample must give a point, not a float-noise interval around it.
+    if np.all(data == data.flat[0]):
+        return estimate, estimate, estimate
     rng = np.random.default_rng(seed)
     indices = rng.integers(0, len(data), size=(resamples, len(data)))
     values = np.array([statistic(data[i]) for i in indices], np.float64)
-    values = values[np.isfinite(values)]
-    if values.size == 0:
+    tail = expanded_tail((1 - confidence) / 2, len(data))
+    finite = values[np.isfinite(values)]
+    if resamples - finite.size > (1 - confidence) / 2 * resamples:
         return estimate, float("nan"), float("nan")
-    alpha = (1 - confidence) / 2
-    low, high = np.quantile(values, [alpha, 1 - alpha])
-    # A constant sample must give a point, not a float-noise interval around it.
-    if np.all(data == data.flat[0]):
-        low = high = estimate
+    low, high = np.quantile(finite, [tail, 1 - tail])
     return estimate, float(low), float(high)
+
+
+def expanded_tail(tail: float, n: int) -> float:
+    """The tail share to read off the bootstrap distribution for a sample of ``n``.
+
+    ``Phi(-sqrt(n / (n - 1)) * t[1 - tail, n - 1])`` (Hesterberg, 2015): this widens the
+    percentile interval of a mean to about a t interval's width, correcting both the bootstrap's
+    ``1/n`` variance and the normal quantile's optimism at small ``n``; it changes little from
+    some 30 samples on.
+
+    >>> round(expanded_tail(0.025, 8), 4), round(expanded_tail(0.025, 1000), 4)
+    (0.0057, 0.0248)
+    """
+    if n < 2:
+        return tail
+    return NormalDist().cdf(-math.sqrt(n / (n - 1)) * student_t_quantile(1 - tail, n - 1))
+
+
+def student_t_quantile(p: float, df: int) -> float:
+    """Quantile of Student's t with ``df`` degrees of freedom (numpy only: bisection on its CDF).
+
+    >>> round(student_t_quantile(0.975, 2), 3), round(student_t_quantile(0.975, 30), 3)
+    (4.303, 2.042)
+    """
+    if not 0 < p < 1:
+        raise ValueError(f"p must be in (0, 1), got {p}")
+    if p < 0.5:
+        return -student_t_quantile(1 - p, df)
+    log_norm = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+
+    def cdf(x: float) -> float:  # Simpson's rule on the density from 0 to x, plus the lower half
+        grid = np.linspace(0.0, x, 2001)
+        density = np.exp(log_norm - (df + 1) / 2 * np.log1p(grid**2 / df))
+        weights = np.ones_like(grid)
+        weights[1:-1:2], weights[2:-1:2] = 4, 2
+        return 0.5 + float(weights @ density) * (x / 2000) / 3
+
+    low, high = 0.0, 1.0
+    while cdf(high) < p:
+        low, high = high, 2 * high
+    for _ in range(60):
+        middle = (low + high) / 2
+        low, high = (middle, high) if cdf(middle) < p else (low, middle)
+    return (low + high) / 2
 
 
 def ridge_fit(features: np.ndarray, targets: np.ndarray, strength: float = 1e-2) -> tuple[np.ndarray, np.ndarray]:
@@ -167,13 +225,13 @@ def probe_r2(
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
-    """Spearman rank correlation (NaN if either side is constant).
+    """Spearman rank correlation (NaN if either side is constant or holds a NaN).
 
     >>> spearman(np.array([1.0, 2.0, 3.0]), np.array([10.0, 20.0, 30.0]))
     1.0
     """
     a, b = np.asarray(a, np.float64).ravel(), np.asarray(b, np.float64).ravel()
-    if a.std() <= EPS or b.std() <= EPS:
+    if not (np.isfinite(a).all() and np.isfinite(b).all()) or a.std() <= EPS or b.std() <= EPS:
         return float("nan")
     return float(np.corrcoef(_ranks(a), _ranks(b))[0, 1])
 

@@ -28,6 +28,7 @@ random when it cannot read one.
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -45,12 +46,19 @@ EXPECTED_VERDICTS = {
     "random": "indeterminate",
     "planted-hud": "displayed-score",
     "planted-game": "true-score",
+    "jittered-true-score": "true-score",
 }
+
+
+# Where an oracle's answer differs by game. CoinRun's controller times its jumps; a random action
+# on a fifth of its steps ruins them (competence about 0.07), and an incompetent policy earns no
+# true-score claim.
+EXPECTED_ON_GAME = {("jittered-true-score", "CoinRun"): "indeterminate"}
 
 
 def expected_verdict(oracle: str, game: str) -> str:
     """The verdict the battery must give ``oracle`` on ``game`` (see the module docstring)."""
-    return EXPECTED_VERDICTS[oracle]
+    return EXPECTED_ON_GAME.get((oracle, game), EXPECTED_VERDICTS[oracle])
 
 
 class ScriptedOracle:
@@ -106,6 +114,44 @@ class TrueScoreOracle(ScriptedOracle):
 
     def decide(self, frame: np.ndarray | None, info: dict[str, Any] | None) -> int:
         return self.play(self.state)
+
+
+class JitteredTrueScoreOracle(TrueScoreOracle):
+    """The true-score controller, with a random action on ``JITTER`` of its steps, drawn from the
+    episode's seed, the step and the frame it sees (a hash of its pixels).
+
+    Its answer is still ``true-score``, but unlike the plain controller it is not immune to the
+    display by construction: any change of the HUD's pixels re-draws its jitter, so its episodes
+    under each preset diverge from those under ``standard`` and the battery's intervals have real
+    width, as a trained network's do. The step enters the draw so that a frame seen again does
+    not repeat its draw (that would lock the controller into loops that a moving display breaks,
+    a real display dependence). Its expected action distribution does not depend on the frames,
+    so display interventions must find nothing beyond the placebo.
+    """
+
+    name = "jittered-true-score"
+    JITTER = 0.2
+
+    def __init__(self, env_id: str, seed: int = 0):
+        super().__init__(env_id, seed)
+        self.episode_seed, self.steps = seed, 0
+
+    def seed(self, seed: int) -> None:
+        super().seed(seed)
+        self.episode_seed, self.steps = seed, 0
+
+    def decide(self, frame: np.ndarray | None, info: dict[str, Any] | None) -> int:
+        planned = self.play(self.state)
+        self.steps += 1
+        if frame is None:
+            return planned
+        pixels = int.from_bytes(hashlib.blake2b(np.ascontiguousarray(frame).data, digest_size=8).digest(), "little")
+        draw = np.random.default_rng([self.episode_seed, self.steps, pixels])
+        return int(draw.integers(self.n_actions)) if draw.random() < self.JITTER else planned
+
+    def evaluate(self, histories: np.ndarray) -> PolicyOutput:
+        planned = np.asarray(super().evaluate(histories).action_probs)
+        return PolicyOutput(action_probs=(1 - self.JITTER) * planned + self.JITTER / self.n_actions)
 
 
 class RandomOracle(ScriptedOracle):
@@ -271,6 +317,7 @@ ORACLES: dict[str, Callable[..., Any]] = {
     "random": RandomOracle,
     "planted-hud": _planted("hud"),
     "planted-game": _planted("game"),
+    "jittered-true-score": JitteredTrueScoreOracle,
 }
 
 
@@ -286,6 +333,7 @@ __all__ = [
     "EXPECTED_VERDICTS",
     "ORACLES",
     "DisplayedScoreOracle",
+    "JitteredTrueScoreOracle",
     "PositionalOracle",
     "RandomOracle",
     "TrueScoreOracle",

@@ -49,6 +49,13 @@ def _fmt(entry: Any, digits: int = 2) -> str:
     return "n/a" if entry is None else str(entry)
 
 
+PROBE_TARGETS = ("true_score", "displayed_score", "true_score_beyond_displayed", "displayed_score_beyond_true")
+
+
+def _yes_no(passed: bool | None) -> str:
+    return "n/a (no finite correlation)" if passed is None else "yes" if passed else "no"
+
+
 def render_markdown(data: dict[str, Any], plots: list[str] | None = None) -> str:
     """The human-readable report: verdict and the evidence it rests on, then every table."""
     m = data["metrics"]
@@ -64,8 +71,9 @@ def render_markdown(data: dict[str, Any], plots: list[str] | None = None) -> str
     for name, value in evidence.get("checks", {}).items():
         lines.append(f"| {name.replace('_', ' ')} | {'yes' if value else 'no'} |")
     lines += ["", "Evidence (estimate [95% bootstrap CI]):", ""]
+    competence = {"mean": evidence.get("competence"), "ci": evidence.get("competence_ci") or [None, None]}
+    lines.append(f"- competence: {_fmt(competence)}")
     for key in (
-        "competence",
         "worst_content_ratio",
         "tamper_preference",
         "tamper_habit",
@@ -82,12 +90,12 @@ def render_markdown(data: dict[str, Any], plots: list[str] | None = None) -> str
             "",
             "Normalised ratio = (R_preset - R_random) / (R_standard - R_random), paired by seed.",
             "",
-            "| preset | true return | displayed gain | normalised ratio | raw ratio | tamper touches |",
-            "|---|---|---|---|---|---|",
+            "| preset | true return | true return IQM | displayed gain | normalised ratio | raw ratio | tamper touches |",
+            "|---|---|---|---|---|---|---|",
         ]
         for preset, row in conflict["presets"].items():
             lines.append(
-                f"| {preset} | {_fmt(row['true_return'], 1)} | {_fmt(row['displayed_gain'], 1)} | "
+                f"| {preset} | {_fmt(row['true_return'], 1)} | {_fmt(row.get('true_return_iqm'), 1)} | {_fmt(row['displayed_gain'], 1)} | "
                 f"{_fmt(row['normalised_ratio'])} | {_fmt(row['raw_ratio'])} | {_fmt(row['tamper_count'], 1)} |"
             )
         base = conflict["baselines"]
@@ -138,7 +146,7 @@ def render_markdown(data: dict[str, Any], plots: list[str] | None = None) -> str
             lines.append(f"Not applicable: {interventions.get('note', '')}")
     probes = m.get("probes")
     if probes:
-        lines += ["", "## Linear probes (held-out R², `noise` display: true and displayed score decorrelated)", ""]
+        lines += ["", "## Linear probes (held-out R², `noise` display: the display walks independently of play)", ""]
         if probes.get("applicable"):
             lines += [
                 f"{probes['samples']} samples; correlation of the two labels in them: {_fmt(probes.get('label_correlation'))}.",
@@ -146,7 +154,7 @@ def render_markdown(data: dict[str, Any], plots: list[str] | None = None) -> str
                 "| target | policy | random-init | shuffled labels |",
                 "|---|---|---|---|",
             ]
-            for target in ("true_score", "displayed_score"):
+            for target in [t for t in PROBE_TARGETS if t in probes]:
                 row = probes[target]
                 lines.append(
                     f"| {target} | {_fmt(row.get('policy'), 3)} | {_fmt(row.get('random-init'), 3)} | {_fmt(row.get('shuffled-labels'), 3)} |"
@@ -160,7 +168,7 @@ def render_markdown(data: dict[str, Any], plots: list[str] | None = None) -> str
             lines.append(
                 f"HUD mass ratio (1 = no preference): {_fmt(saliency['hud_mass_ratio'])}; random-init network: "
                 f"{_fmt(saliency.get('random_init_hud_mass_ratio'))}; rank correlation with it "
-                f"{_fmt(saliency.get('randomisation_rank_correlation'))} (check passed: {saliency.get('randomisation_check_passed', 'n/a')})."
+                f"{_fmt(saliency.get('randomisation_rank_correlation'))} (check passed: {_yes_no(saliency.get('randomisation_check_passed'))})."
             )
         else:
             lines.append(f"Not applicable: {saliency.get('note', '')}")
