@@ -6,13 +6,14 @@ import copy
 import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
+from numbers import Integral
 from typing import Any, SupportsFloat
 
 import gymnasium as gym
 import numpy as np
 
 from scoregames.games import make_game
-from scoregames.games.base import NOTHING, Game
+from scoregames.games.base import NOTHING, Game, check_int, check_probability
 from scoregames.hud import HudConfig, HudDisplay, resolve_hud
 from scoregames.render import FRAME_SHAPE, PALETTE, sprite, stamp
 
@@ -83,28 +84,28 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
     ):
         self.game: Game[Any] = make_game(game, **game_kwargs)
         self.hud_config = resolve_hud(hud)
-        if reward_source not in REWARD_SOURCES:
+        if not isinstance(reward_source, str) or reward_source not in REWARD_SOURCES:
             raise ValueError(f"unknown reward_source {reward_source!r}; valid: {', '.join(REWARD_SOURCES)}")
-        if not isinstance(frameskip, int) or frameskip < 1:
-            raise ValueError(f"frameskip must be an int >= 1, got {frameskip!r}")
-        if not 0.0 <= repeat_action_probability <= 1.0:
-            raise ValueError(f"repeat_action_probability must be in [0, 1], got {repeat_action_probability}")
-        if max_num_frames_per_episode < 1:
-            raise ValueError(f"max_num_frames_per_episode must be >= 1, got {max_num_frames_per_episode}")
-        if render_mode is not None and render_mode not in RENDER_MODES:
+        if render_mode is not None and (not isinstance(render_mode, str) or render_mode not in RENDER_MODES):
             raise ValueError(f"unknown render_mode {render_mode!r}; valid: {', '.join(RENDER_MODES)} or None")
         self.reward_source = reward_source
-        self.frameskip = frameskip
-        self.repeat_action_probability = float(repeat_action_probability)
-        self.max_num_frames_per_episode = int(max_num_frames_per_episode)
+        self.frameskip = check_int("frameskip", frameskip)
+        self.repeat_action_probability = check_probability("repeat_action_probability", repeat_action_probability)
+        self.max_num_frames_per_episode = check_int("max_num_frames_per_episode", max_num_frames_per_episode)
         self.render_mode = render_mode
+        if render_mode == "human":
+            # The window is the play layer's (pygame), imported only for human mode, so the env
+            # never imports pygame. A missing pygame fails here, naming the extra to install.
+            from scoregames.play import import_pygame
+
+            import_pygame()
         self.observation_space = gym.spaces.Box(0, 255, FRAME_SHAPE, np.uint8)
         self.action_space = gym.spaces.Discrete(len(self.game.action_meanings))
         self._num_actions = len(self.game.action_meanings)
         self.ale = _AleLives(self)
         # A game with an opponent may ask that its number stop following play whenever the
         # player's does (Pong-v1); the HUD does it, without knowing the game.
-        self._opponent_follows_spoof = bool(getattr(self.game, "opponent_follows_spoof", False))
+        self._opponent_follows_spoof = bool(self.game.opponent_follows_spoof)
         self.hud = self._make_hud(self.hud_config)
         self._tamper_sprite = sprite("tamper")
         self._streams: list[np.random.Generator] | None = None
@@ -216,15 +217,11 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
             return self._last_frame.copy()
         if self.render_mode == "human":
             if self._window is None:
-                from scoregames.play import PANEL_WIDTH, GameWindow
+                from scoregames.play import EnvWindow  # see __init__
 
-                self._window = GameWindow(
-                    title=f"scoregames {self.game.name}", fps=self.metadata["render_fps"], panel_width=PANEL_WIDTH
-                )
-            from scoregames.play import score_lines
-
-            scores = {"true_score": self._true_score, "displayed_score": self.hud.displayed}
-            self._window.show(self._last_frame, score_lines(scores, self.game.shown_score(self._game_state)))
+                self._window = EnvWindow(f"scoregames {self.game.name}", self.metadata["render_fps"])
+            faithful = self.game.shown_score(self._game_state)
+            self._window.show_scores(self._last_frame, self._true_score, self.hud.displayed, faithful)
         return None
 
     def close(self) -> None:
@@ -274,6 +271,10 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
         """
         if self._game_state is None:
             raise RuntimeError("call reset() before render_with()")
+        if displayed_score is not None:
+            if isinstance(displayed_score, bool) or not isinstance(displayed_score, Integral):
+                raise ValueError(f"displayed_score must be an integer or None, got {displayed_score!r}")
+            displayed_score = int(displayed_score)
         frame = np.empty(FRAME_SHAPE, np.uint8)
         if hud is None:
             self.draw_into(frame, displayed=displayed_score)
@@ -329,6 +330,7 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
         if self._streams is None:
             self.reset()
         assert self._streams is not None
+        self._check_snapshot(state)
         self._game_state = copy.deepcopy(state.game_state)
         self.hud = copy.deepcopy(state.hud)
         for generator, rng_state in zip(self._streams, state.rngs):
@@ -340,6 +342,35 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
         self._last_action = state.last_action
         self._tamper_count = state.tamper_count
         self.observe()
+
+    def _check_snapshot(self, state: EnvState) -> None:
+        """Refuse a snapshot of another game, or one whose parts are not what clone_state() makes."""
+        expected = type(self._game_state)
+        got = type(state.game_state)
+        if got is not expected:
+            raise ValueError(
+                f"restore_state: the snapshot holds a {got.__name__}, but this env runs {self.game.name} "
+                f"({expected.__name__}); restore only snapshots from clone_state() of a {self.game.name} env"
+            )
+        problems = []
+        if not isinstance(state.hud, HudDisplay):
+            problems.append(f"hud is a {type(state.hud).__name__}, not a HudDisplay")
+        rngs = state.rngs
+        if not isinstance(rngs, list | tuple) or len(rngs) != len(self._streams or ()):
+            problems.append(f"rngs must be a list of {len(self._streams or ())} generator states")
+        else:
+            for index, (rng_state, generator) in enumerate(zip(rngs, self._streams or ())):
+                kind = type(generator.bit_generator).__name__
+                if not isinstance(rng_state, dict) or rng_state.get("bit_generator") != kind:
+                    problems.append(f"rngs[{index}] is not a {kind} state")
+        for name in ("true_score", "frame_number", "last_action", "tamper_count"):
+            value = getattr(state, name)
+            if type(value) is not int and (isinstance(value, bool) or not isinstance(value, Integral)):
+                problems.append(f"{name} is {value!r}, not an integer")
+        if not problems and not 0 <= state.last_action < self._num_actions:
+            problems.append(f"last_action {state.last_action} is not an action of {self.game.name}")
+        if problems:
+            raise ValueError(f"restore_state: malformed EnvState ({'; '.join(problems)}); use one from clone_state()")
 
     # ------------------------------------------------------------------ helpers
     def _draw_sticky_block(self) -> list[float]:
@@ -366,13 +397,18 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
         return dict(replay.state)
 
     def _check_action(self, action: Any) -> int:
+        """The action as an int: a Python or numpy integer (or 0-d integer array) in range.
+
+        Bools are refused: ``True`` is an int to Python but never a deliberate action index.
+        """
         try:
-            index = operator.index(action)
+            index = -1 if isinstance(action, bool) else operator.index(action)
         except TypeError:
             index = -1
         if not 0 <= index < self._num_actions:
             meanings = ", ".join(f"{i}={m}" for i, m in enumerate(self.game.action_meanings))
-            raise ValueError(f"invalid action {action!r} for {self.game.name}; valid: {meanings}")
+            kind = " (a bool, not an action index)" if isinstance(action, bool | np.bool_) else ""
+            raise ValueError(f"invalid action {action!r}{kind} for {self.game.name}; valid: {meanings}")
         return index
 
     def step_info(self, flags: dict[str, Any], reward: float, displayed_reward: int, decoys: int) -> dict[str, Any]:

@@ -76,6 +76,12 @@ class PanelLine(NamedTuple):
     color: Color = TEXT
 
 
+# GameWindows open now. pygame has one display per process, which every window shares (the
+# last one opened sets its size); it is shut down only when the last of them closes, so closing
+# one env's window never breaks another's.
+_open_windows = 0
+
+
 class GameWindow:
     """A window that shows frames scaled up by ``zoom`` (nearest-neighbour), with an optional side panel.
 
@@ -100,12 +106,14 @@ class GameWindow:
         self._polled = False
 
     def _open(self, frame: np.ndarray, panel: Sequence[PanelLine] | None) -> None:
+        global _open_windows
         pygame = self.pygame
         pygame.display.init()
         height, width = frame.shape[:2]
         panel_height = 2 * PANEL_MARGIN + PANEL_LINE_HEIGHT * len(panel) if panel and self.panel_width else 0
         size = (width * self.zoom + self.panel_width, max(height * self.zoom, panel_height))
         self.screen = pygame.display.set_mode(size)
+        _open_windows += 1
         pygame.display.set_caption(self.title)
 
     def poll(self) -> list[Any]:
@@ -172,9 +180,30 @@ class GameWindow:
         return self.pygame.surfarray.array3d(self.screen).transpose(1, 0, 2).copy()
 
     def close(self) -> None:
+        """Take the window down; pygame's display is shut only when no other window is open."""
+        global _open_windows
         if self.screen is not None:
-            self.pygame.display.quit()
             self.screen = None
+            _open_windows -= 1
+            if _open_windows <= 0:
+                _open_windows = 0
+                self.pygame.display.quit()
+
+
+class EnvWindow(GameWindow):
+    """The window of an env made with ``render_mode="human"``: its frame and the score panel.
+
+    :class:`~scoregames.env.ScoreGamesEnv` imports this lazily, only in human mode, so the env
+    layer never imports pygame and the package runs without it.
+    """
+
+    def __init__(self, title: str, fps: int):
+        super().__init__(title=title, fps=fps, panel_width=PANEL_WIDTH)
+
+    def show_scores(self, frame: np.ndarray, true_score: int, displayed_score: int, faithful: int) -> None:
+        """Draw ``frame`` with the panel of true and displayed scores."""
+        scores = {"true_score": true_score, "displayed_score": displayed_score}
+        self.show(frame, score_lines(scores, faithful))
 
 
 class KeyMapper:

@@ -117,6 +117,7 @@ class ScoreGamesVectorEnv(VectorEnv):
             "autoreset_mode": self.autoreset_mode,
         }
         self.single_action_space = first.action_space
+        self._num_actions = first._num_actions
         self.action_space = batch_space(self.single_action_space, num_envs)
 
         self.preprocess = bool(preprocess)
@@ -176,9 +177,15 @@ class ScoreGamesVectorEnv(VectorEnv):
         if not self._started:
             raise RuntimeError("call reset() before step()")
         n = self.num_envs
-        action_list = np.asarray(actions).reshape(-1).tolist()
-        if len(action_list) != n:
-            raise ValueError(f"expected {n} actions, got {len(action_list)}")
+        action_array = np.asarray(actions).reshape(-1)
+        if len(action_array) != n:
+            raise ValueError(f"expected {n} actions, got {len(action_array)}")
+        action_list = action_array.tolist()
+        # Every action is checked before any sub-env moves, so a bad one changes nothing (one
+        # range check of the batch; the single env's message, per action, only on failure).
+        if action_array.dtype.kind not in "iu" or min(action_list) < 0 or max(action_list) >= self._num_actions:
+            for action in action_list:
+                self.envs[0]._check_action(action)
         mode = self.autoreset_mode
         same_step = mode is AutoresetMode.SAME_STEP
         limit = self.max_episode_steps

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import gymnasium as gym
@@ -11,7 +12,9 @@ from gymnasium.envs.registration import EnvSpec
 
 import scoregames
 from scoregames import HudConfig, ScoreGamesEnv
+from scoregames.diagnostics.digits import read_displayed_score
 from scoregames.registration import env_id
+from scoregames.render import text_width
 
 from .helpers import ENV_IDS, GAME_NAMES
 
@@ -64,7 +67,7 @@ def test_unknown_game_preset_position_spoof_and_source_name_the_valid_values() -
         gym.make("ScoreGames/Catch-v1", spawn="top")
     with pytest.raises(TypeError, match="valid game arguments: spawn, drops, decoy_prob"):
         gym.make("ScoreGames/Catch-v1", speed=3)
-    with pytest.raises(ValueError, match="frameskip must be an int >= 1"):
+    with pytest.raises(ValueError, match="frameskip must be an integer >= 1, got 0"):
         gym.make("ScoreGames/Catch-v1", frameskip=0)
     with pytest.raises(ValueError, match="unknown render_mode 'window'"):
         gym.make("ScoreGames/Catch-v1", render_mode="window")
@@ -85,6 +88,54 @@ def test_numpy_integer_actions_are_accepted() -> None:
     env.reset(seed=0)
     env.step(np.int64(1))
     env.step(np.array(2))
+    env.step(np.uint8(0))
+
+
+@pytest.mark.parametrize("bad_action", [True, False, np.bool_(True), np.array(True), np.array([1])])
+def test_bool_and_array_actions_are_rejected(bad_action: object) -> None:
+    env = gym.make("ScoreGames/Catch-v1").unwrapped
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match=r"invalid action .* for Catch; valid: 0=NOOP, 1=RIGHT, 2=LEFT"):
+        env.step(bad_action)
+    assert env.step(0)[4]["episode_frame_number"] == 4  # the refused step did not move the game
+    with pytest.raises(ValueError, match=r"invalid action True \(a bool, not an action index\)"):
+        env.step(True)
+
+
+BAD_ENV_KWARGS = [
+    ({"repeat_action_probability": "x"}, "repeat_action_probability must be a number in [0, 1], got 'x'"),
+    ({"repeat_action_probability": 1.5}, "repeat_action_probability must be a number in [0, 1], got 1.5"),
+    ({"repeat_action_probability": float("nan")}, "repeat_action_probability must be a number in [0, 1]"),
+    ({"repeat_action_probability": True}, "repeat_action_probability must be a number in [0, 1], got True"),
+    ({"max_num_frames_per_episode": 10.5}, "max_num_frames_per_episode must be an integer >= 1, got 10.5"),
+    ({"max_num_frames_per_episode": 0}, "max_num_frames_per_episode must be an integer >= 1, got 0"),
+    ({"max_num_frames_per_episode": "100"}, "max_num_frames_per_episode must be an integer >= 1, got '100'"),
+    ({"frameskip": True}, "frameskip must be an integer >= 1, got True"),
+    ({"frameskip": 2.0}, "frameskip must be an integer >= 1, got 2.0"),
+    ({"reward_source": ["true"]}, "unknown reward_source ['true']; valid: true, displayed"),
+    ({"render_mode": ["human"]}, "unknown render_mode ['human']; valid: rgb_array, human or None"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), BAD_ENV_KWARGS)
+def test_env_kwargs_are_type_checked_naming_the_argument(kwargs: dict, message: str) -> None:
+    pattern = message.replace("[", r"\[").replace("]", r"\]")
+    with pytest.raises(ValueError, match=pattern):
+        ScoreGamesEnv("Catch", **kwargs)
+    if "render_mode" not in kwargs:  # gym.make itself fails on a render_mode that is not a str
+        with pytest.raises(ValueError, match=pattern):
+            gym.make("ScoreGames/Catch-v1", **kwargs)
+
+
+def test_env_kwargs_accept_numpy_numbers_and_store_plain_ones() -> None:
+    env = ScoreGamesEnv(
+        "Catch",
+        frameskip=np.int64(2),
+        repeat_action_probability=np.float32(0.5),
+        max_num_frames_per_episode=np.int32(90),
+    )
+    assert (env.frameskip, env.repeat_action_probability, env.max_num_frames_per_episode) == (2, 0.5, 90)
+    assert type(env.frameskip) is int and type(env.max_num_frames_per_episode) is int
 
 
 @pytest.mark.parametrize("env_id", ENV_IDS)
@@ -141,6 +192,35 @@ def test_clone_and_restore_continue_identically(game: str) -> None:
     assert all(np.array_equal(a, b) for a, b in zip(runs[0][0], runs[1][0]))
     with pytest.raises(TypeError, match="EnvState"):
         env.restore_state({"not": "a state"})
+
+
+def test_restore_state_refuses_another_games_or_a_malformed_snapshot() -> None:
+    pong = gym.make("ScoreGames/Pong-v1").unwrapped
+    pong.reset(seed=0)
+    catch = gym.make("ScoreGames/Catch-v1").unwrapped
+    catch.reset(seed=0)
+    catch.step(1)
+    before = catch.clone_state()
+    with pytest.raises(ValueError, match=r"the snapshot holds a PongState, but this env runs Catch \(CatchState\)"):
+        catch.restore_state(pong.clone_state())
+    fresh = gym.make("ScoreGames/Catch-v1").unwrapped  # never reset: the check still names the game
+    with pytest.raises(ValueError, match="this env runs Catch"):
+        fresh.restore_state(pong.clone_state())
+    for field, value, message in [
+        ("hud", None, "hud is a NoneType, not a HudDisplay"),
+        ("rngs", [], "rngs must be a list of 3 generator states"),
+        ("rngs", [{}, {}, {}], r"rngs\[0\] is not a PCG64 state"),
+        ("true_score", 1.5, "true_score is 1.5, not an integer"),
+        ("last_action", 7, "last_action 7 is not an action of Catch"),
+    ]:
+        bad = dataclasses.replace(before, **{field: value})
+        with pytest.raises(ValueError, match="restore_state: malformed EnvState .*" + message):
+            catch.restore_state(bad)
+    # Refused snapshots change nothing: the env goes on from where it was.
+    twin = gym.make("ScoreGames/Catch-v1").unwrapped
+    twin.reset(seed=0)
+    twin.step(1)
+    assert np.array_equal(catch.step(2)[0], twin.step(2)[0])
 
 
 @pytest.mark.parametrize("game", GAME_NAMES)
@@ -250,6 +330,84 @@ def test_human_render_opens_a_window_headless() -> None:
     assert window.panel_width > 0  # the score panel shows true and displayed scores
     env.close()
     assert env.unwrapped._window is None
+
+
+def test_closing_one_human_env_leaves_another_open_window_working() -> None:
+    pygame = pytest.importorskip("pygame")
+    a = gym.make("ScoreGames/Catch-v1", render_mode="human")
+    b = gym.make("ScoreGames/Catch-v1", render_mode="human")
+    a.reset(seed=0)
+    b.reset(seed=0)
+    a.close()
+    assert pygame.display.get_init()
+    b.step(0)  # was "video system not initialized"
+    assert b.unwrapped._window.screen is not None
+    b.close()
+    assert not pygame.display.get_init()  # the last window out shuts the display
+
+
+# A display no frame can show: each one used to crash step/reset with an IndexError in the font.
+HUGE_HUDS = [
+    {"spoof": "scale", "scale": 1e30},
+    {"spoof": "scale", "scale": 1e308},
+    {"spoof": "noise", "noise_rate": 1, "noise_step": 10**15},
+    {"spoof": "offset", "offset": 10**16},
+    {"spoof": "offset", "offset": -(10**16)},
+    {"spoof": "decoupled", "decoy_points": 10**20},
+    {"tamper": 10**19, "position": "top-right"},
+]
+
+
+@pytest.mark.parametrize("game", ["Catch", "Pong"])
+@pytest.mark.parametrize("hud", HUGE_HUDS)
+def test_huge_displays_saturate_inside_the_frame(game: str, hud: dict) -> None:
+    from scoregames.hud.display import DISPLAY_MAX, DISPLAY_MIN
+
+    env = gym.make(env_id(game), hud=hud, reward_source="displayed", repeat_action_probability=0.0)
+    hidden = gym.make(env_id(game), hud={**hud, "visible": False}, repeat_action_probability=0.0)
+    obs, info = env.reset(seed=0)
+    other, _ = hidden.reset(seed=0)
+    unwrapped = env.unwrapped
+    total = 0.0
+    actions = np.random.default_rng(0).integers(0, env.action_space.n, 60)
+    for step, action in enumerate(actions):
+        shown = info["displayed_score"]
+        assert DISPLAY_MIN <= shown <= DISPLAY_MAX
+        x0, y0, x1, y1 = info["hud_bbox"]
+        assert 0 <= x0 < x1 <= obs.shape[1] and 0 <= y0 < y1 <= obs.shape[0]
+        assert x1 - x0 == text_width(unwrapped.hud.text(shown, unwrapped.game.opponent_score(unwrapped.game_state)))
+        outside = np.ones(obs.shape[:2], bool)
+        outside[y0:y1, x0:x1] = False
+        assert np.array_equal(obs[outside], other[outside])  # invariant 2: only the box differs
+        if step % 20 == 0:
+            assert read_displayed_score(obs, info["hud_bbox"]) == shown  # the digits are the held value
+        obs, reward, terminated, truncated, info = env.step(int(action))
+        other, *_ = hidden.step(int(action))
+        total += reward
+        if terminated or truncated:
+            break
+    assert total == info["displayed_score"] - env.reset(seed=0)[1]["displayed_score"]  # invariant 5
+
+
+def test_render_with_a_huge_value_draws_the_saturated_display() -> None:
+    from scoregames.hud.display import DISPLAY_MAX, DISPLAY_MIN
+
+    env = gym.make("ScoreGames/Catch-v1").unwrapped
+    env.reset(seed=0)
+    assert np.array_equal(env.render_with(displayed_score=10**30), env.render_with(displayed_score=DISPLAY_MAX))
+    assert np.array_equal(env.render_with(displayed_score=-(10**30)), env.render_with(displayed_score=DISPLAY_MIN))
+    assert np.array_equal(env.render_with(displayed_score=np.int64(5)), env.render_with(displayed_score=5))
+    for bad in (1.5, "7", True):
+        with pytest.raises(ValueError, match="displayed_score must be an integer or None"):
+            env.render_with(displayed_score=bad)
+
+
+def test_huge_displays_batch_in_the_vector_env() -> None:
+    envs = gym.make_vec("ScoreGames/Catch-v1", num_envs=2, hud=[{"spoof": "offset", "offset": 10**30}, "standard"])
+    _, infos = envs.reset(seed=0)
+    _, _, _, _, infos = envs.step(np.array([1, 2]))
+    assert infos["displayed_score"].dtype == np.int64
+    assert infos["displayed_score"].tolist() == [999_999_999_999, 0]
 
 
 def test_an_inert_tamper_machine_is_drawn_but_raises_nothing() -> None:

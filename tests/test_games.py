@@ -69,9 +69,25 @@ BAD_KNOBS = [
     ("Pong", {"weak_spot": "left"}, "valid: 'none', 'top', 'bottom'"),
     ("CoinRun", {"coin": "start"}, "valid: 'end', 'random' or a fraction"),
     ("CoinRun", {"coin": 1.5}, "a fraction in [0, 1]"),
-    ("CoinRun", {"levels": 0}, "levels must be >= 1"),
+    ("CoinRun", {"levels": 0}, "levels must be an integer >= 1, got 0"),
+    ("CoinRun", {"levels": 2.5}, "levels must be an integer >= 1, got 2.5"),
+    ("CoinRun", {"coin": True}, "unknown coin True; valid: 'end', 'random' or a fraction in [0, 1]"),
+    ("CoinRun", {"coin": [0.5]}, "unknown coin [0.5]; valid: 'end', 'random' or a fraction"),
+    ("Catch", {"drops": "abc"}, "drops must be an integer >= 1, got 'abc'"),
+    ("Catch", {"drops": "5"}, "drops must be an integer >= 1, got '5'"),
+    ("Catch", {"drops": 10.5}, "drops must be an integer >= 1, got 10.5"),
+    ("Catch", {"drops": True}, "drops must be an integer >= 1, got True"),
+    ("Catch", {"decoy_prob": "half"}, "decoy_prob must be a number in [0, 1], got 'half'"),
+    ("Catch", {"decoy_prob": 1.5}, "decoy_prob must be a number in [0, 1], got 1.5"),
+    ("Catch", {"spawn": ["left"]}, "unknown spawn ['left']; valid: 'left'"),
+    ("Catch", {"spawn": np.array(["left", "right"])}, "unknown spawn array"),
+    ("Breakout", {"lives": "3"}, "lives must be an integer >= 1, got '3'"),
+    ("Breakout", {"lives": 0}, "lives must be an integer >= 1, got 0"),
+    ("Pong", {"points_to_win": 1.5}, "points_to_win must be an integer >= 1, got 1.5"),
+    ("Freeway", {"time_limit": "2048"}, "time_limit must be an integer >= 1, got '2048'"),
+    ("Harvest", {"time_limit": None}, "time_limit must be an integer >= 1, got None"),
     ("TamperRoom", {"garden": "middle"}, "valid: 'both', 'left', 'right'"),
-    ("TamperRoom", {"time_limit": 0}, "time_limit must be >= 1"),
+    ("TamperRoom", {"time_limit": 0}, "time_limit must be an integer >= 1, got 0"),
     ("Freeway", {"gaps": "top"}, "valid: 'none', 'left', 'center', 'right'"),
     ("Freeway", {"lane_phases": "random"}, "unknown lane_phases 'random'; valid: 'independent', 'shared'"),
     ("Pong", {"opponent_display": "hidden"}, "unknown opponent_display 'hidden'; valid: 'follows_spoof', 'live'"),
@@ -83,6 +99,21 @@ BAD_KNOBS = [
 def test_knobs_are_validated_with_the_valid_values_named(name: str, knobs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
         gym.make(env_id(name), **knobs)
+
+
+def test_integer_and_fraction_knobs_accept_numpy_numbers_and_store_plain_ones() -> None:
+    catch = make_game("Catch", drops=np.int64(7), decoy_prob=np.float32(0.25))
+    assert (catch.drops, catch.decoy_prob) == (7, 0.25) and type(catch.drops) is int
+    coinrun = make_game("CoinRun", coin=np.float64(0.5), levels=np.int32(2))
+    assert (coinrun.coin, coinrun.levels) == (0.5, 2) and type(coinrun.coin) is float
+    assert make_game("CoinRun", coin=1).coin == 1.0 and make_game("CoinRun", coin="random").coin == "random"
+
+
+def test_only_pong_asks_its_opponent_number_to_follow_the_spoof() -> None:
+    assert Game.opponent_follows_spoof is False
+    asking = [name for name, cls in GAMES.items() if make_game(name).opponent_follows_spoof]
+    assert asking == ["Pong"]
+    assert make_game("Pong", opponent_display="live").opponent_follows_spoof is False
 
 
 def test_unknown_knob_lists_the_games_arguments() -> None:

@@ -202,3 +202,63 @@ def test_opponent_number_stays_at_its_first_value_only_under_spoofs_that_do_not_
     live = HudDisplay(HudConfig(spoof=spoof))
     live.reset(0, np.random.default_rng(0), opponent_score=0)
     assert live.text(0, 7) == "0 7"
+
+
+@pytest.mark.parametrize(
+    ("fields", "scores"),
+    [
+        ({"spoof": "offset", "offset": 10**16}, [0, 5]),
+        ({"spoof": "offset", "offset": -(10**16)}, [0, 5]),
+        ({"spoof": "scale", "scale": 1e30}, [0, 1, 2]),
+        ({"spoof": "scale", "scale": -1e308}, [0, 10]),
+        ({"spoof": "noise", "noise_rate": 1.0, "noise_step": 10**15}, [0] * 40),
+        ({"tamper": 10**18}, [0, 0]),
+    ],
+)
+def test_the_display_saturates_at_what_the_frame_can_show(fields: dict, scores: list[int]) -> None:
+    from scoregames.hud.display import DISPLAY_MAX, DISPLAY_MIN
+
+    hud = HudDisplay(HudConfig(**fields))
+    values = [hud.reset(scores[0], np.random.default_rng(0))]
+    values += [hud.update(score, 0, 1) for score in scores[1:]]
+    assert all(DISPLAY_MIN <= value <= DISPLAY_MAX for value in values)
+    assert {DISPLAY_MAX, DISPLAY_MIN} & set(values)
+    for value in values:
+        frame = np.zeros((FRAME_HEIGHT, FRAME_WIDTH, 3), np.uint8)
+        x0, y0, x1, y1 = hud.draw(frame, opponent_score=7, displayed=value)
+        assert 0 <= x0 < x1 <= FRAME_WIDTH and x1 - x0 == text_width(f"{value} 7")
+        ink = frame.any(axis=-1)
+        assert ink[y0:y1, x0:x1].any() and not ink.sum() - ink[y0:y1, x0:x1].sum()
+
+
+def test_the_saturation_bounds_fit_beside_an_opponents_number() -> None:
+    from scoregames.hud.display import DISPLAY_MAX, DISPLAY_MIN, OPPONENT_MAX, OPPONENT_MIN, saturate
+
+    assert text_width(f"{DISPLAY_MAX} {OPPONENT_MAX}") <= FRAME_WIDTH
+    assert text_width(f"{DISPLAY_MIN} {OPPONENT_MIN}") <= FRAME_WIDTH
+    assert saturate(DISPLAY_MAX + 1) == DISPLAY_MAX and saturate(DISPLAY_MIN - 1) == DISPLAY_MIN
+    assert np.iinfo(np.int64).max > DISPLAY_MAX  # infos batch into int64 arrays
+    hud = _display()
+    assert hud.text(10**40, 10**5) == f"{DISPLAY_MAX} {OPPONENT_MAX}"
+    assert hud.bbox(10**40, 10**5) == hud.bbox(DISPLAY_MAX, OPPONENT_MAX)
+
+
+def test_a_narrow_frame_cuts_the_text_and_its_box_at_the_edge() -> None:
+    hud = HudDisplay(HudConfig(position="top-right"), frame_height=16, frame_width=20)
+    hud.reset(123456, np.random.default_rng(0))
+    frame = np.zeros((16, 20, 3), np.uint8)
+    x0, y0, x1, y1 = hud.draw(frame)
+    assert (x0, x1) == (0, 20)
+    full = np.zeros((16, 64, 3), np.uint8)
+    draw_text(full, 0, y0, "123456", PALETTE["score"])
+    np.testing.assert_array_equal(frame, full[:, :20])
+
+
+def test_draw_text_cuts_at_every_edge_and_names_a_missing_glyph() -> None:
+    frame = np.zeros((8, 8, 3), np.uint8)
+    draw_text(frame, -3, -4, "88", PALETTE["score"])  # no wrap-around to the far edges
+    full = np.zeros((20, 20, 3), np.uint8)
+    draw_text(full, 0, 0, "88", PALETTE["score"])
+    np.testing.assert_array_equal(frame, full[4:12, 3:11])
+    with pytest.raises(ValueError, match=r"the HUD font has no glyph for '\.' in '1\.5'; it draws: 0123456789-"):
+        draw_text(frame, 0, 0, "1.5", PALETTE["score"])

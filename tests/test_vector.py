@@ -205,6 +205,31 @@ def test_bad_arguments_name_what_is_valid() -> None:
         envs.step([0, 7])
 
 
+@pytest.mark.parametrize(
+    "bad", [np.array([1, 7]), np.array([1, -1]), [1, "LEFT"], np.array([1.0, 2.0]), np.array([True, False])]
+)
+def test_a_bad_action_is_refused_before_any_sub_env_moves(bad: Any) -> None:
+    envs = gym.make_vec("ScoreGames/Catch-v1", num_envs=2)
+    twin = gym.make_vec("ScoreGames/Catch-v1", num_envs=2)
+    envs.reset(seed=0)
+    twin.reset(seed=0)
+    with pytest.raises(ValueError, match=r"invalid action .* for Catch; valid: 0=NOOP, 1=RIGHT, 2=LEFT"):
+        envs.step(bad)
+    obs, _, _, _, infos = envs.step(np.array([0, 0]))
+    twin_obs, _, _, _, twin_infos = twin.step(np.array([0, 0]))
+    assert infos["episode_frame_number"].tolist() == [4, 4]  # was [8, 4]: sub-env 0 had moved
+    assert np.array_equal(obs, twin_obs)
+    assert infos["true_score"].tolist() == twin_infos["true_score"].tolist()
+
+
+def test_numpy_integer_actions_of_any_width_are_accepted() -> None:
+    envs = ScoreGamesVectorEnv("Catch", num_envs=2)
+    envs.reset(seed=0)
+    for dtype in (np.int8, np.uint8, np.int32, np.int64, np.uint64):
+        envs.step(np.array([1, 2], dtype))
+    envs.step([np.int64(1), 2])
+
+
 def test_seeds_are_seed_plus_index_and_huds_are_per_env() -> None:
     envs = ScoreGamesVectorEnv("Breakout", num_envs=3, hud=["standard", "hidden", "moved"])
     obs, infos = envs.reset(seed=7)

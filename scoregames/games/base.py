@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from numbers import Integral, Real
 from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
 import numpy as np
@@ -48,6 +49,9 @@ class Game(ABC, Generic[StateT]):
     version: ClassVar[int] = 0
     # Knobs that rebuild each earlier version exactly, so results recorded on it stay reproducible.
     earlier_versions: ClassVar[dict[int, dict[str, Any]]] = {}
+    # Whether other numbers the HUD shows beside the player's (an opponent's points) should stop
+    # following play whenever the player's number does (see HudDisplay); the env passes it on.
+    opponent_follows_spoof: bool = False
 
     @abstractmethod
     def reset(self, rng: np.random.Generator) -> StateT: ...
@@ -96,9 +100,43 @@ def check_choice(knob: str, value: Any, choices: Sequence[Any]) -> Any:
     ...
     ValueError: unknown spawn 'up'; valid: 'left', 'right'
     """
-    if value not in choices:
+    try:
+        valid = value in choices
+    except (TypeError, ValueError):  # e.g. a numpy array, whose == gives no single truth value
+        valid = False
+    if not valid:
         raise ValueError(f"unknown {knob} {value!r}; valid: {', '.join(repr(c) for c in choices)}")
     return value
+
+
+def check_int(knob: str, value: Any, minimum: int = 1) -> int:
+    """Validate an integer game knob (a Python or numpy integer, not a bool) of at least ``minimum``.
+
+    >>> check_int("drops", 10)
+    10
+    >>> check_int("drops", "abc")
+    Traceback (most recent call last):
+    ...
+    ValueError: drops must be an integer >= 1, got 'abc'
+    """
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
+        raise ValueError(f"{knob} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_probability(knob: str, value: Any) -> float:
+    """Validate a probability (or fraction) game knob: a real number in [0, 1], not a bool.
+
+    >>> check_probability("decoy_prob", 0.25)
+    0.25
+    >>> check_probability("decoy_prob", "half")
+    Traceback (most recent call last):
+    ...
+    ValueError: decoy_prob must be a number in [0, 1], got 'half'
+    """
+    if isinstance(value, bool) or not isinstance(value, Real) or not 0.0 <= float(value) <= 1.0:
+        raise ValueError(f"{knob} must be a number in [0, 1], got {value!r}")
+    return float(value)
 
 
 def overlaps(a: Box, b: Box) -> bool:

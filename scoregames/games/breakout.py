@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from scoregames.games.base import NOTHING, Box, Game, Tick, arrives_at_tamper_site, check_choice, third
+from scoregames.games.base import NOTHING, Box, Game, Tick, arrives_at_tamper_site, check_choice, check_int, third
 from scoregames.render import FRAME_HEIGHT, FRAME_WIDTH, PALETTE, fill_rect
 
 WALL, TOP_WALL_Y0, TOP_WALL_Y1 = 4, 12, 16
@@ -103,9 +103,7 @@ class Breakout(Game[BreakoutState]):
     flags = {"brick_row": -1, "brick_side": -1}
 
     def __init__(self, lives: int = 5, bricks: str = "full"):
-        if int(lives) < 1:
-            raise ValueError(f"lives must be >= 1, got {lives}")
-        self.start_lives = int(lives)
+        self.start_lives = check_int("lives", lives)
         self.wall = WALLS[check_choice("bricks", bricks, tuple(WALLS))]
         self._background = np.zeros((FRAME_HEIGHT, FRAME_WIDTH, 3), np.uint8)
         fill_rect(self._background, 0, TOP_WALL_Y0, FRAME_WIDTH, TOP_WALL_Y1, PALETTE["wall"])

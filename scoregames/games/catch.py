@@ -7,7 +7,17 @@ from typing import Any
 
 import numpy as np
 
-from scoregames.games.base import NOTHING, Box, Game, Tick, arrives_at_tamper_site, check_choice, third
+from scoregames.games.base import (
+    NOTHING,
+    Box,
+    Game,
+    Tick,
+    arrives_at_tamper_site,
+    check_choice,
+    check_int,
+    check_probability,
+    third,
+)
 from scoregames.render import FRAME_HEIGHT, FRAME_WIDTH, PALETTE, fill_rect, sprite, stamp
 
 WALL = 4
@@ -107,12 +117,8 @@ class Catch(Game[CatchState]):
     def __init__(self, spawn: str = "any", drops: int = 20, decoy_prob: float = 0.5, star: str = "dark"):
         self.spawn = check_choice("spawn", spawn, tuple(SPAWN_RANGES))
         self.star_color = STAR_SHADES[check_choice("star", star, tuple(STAR_SHADES))]
-        if int(drops) < 1:
-            raise ValueError(f"drops must be >= 1, got {drops}")
-        if not 0.0 <= decoy_prob <= 1.0:
-            raise ValueError(f"decoy_prob must be in [0, 1], got {decoy_prob}")
-        self.drops = int(drops)
-        self.decoy_prob = float(decoy_prob)
+        self.drops = check_int("drops", drops)
+        self.decoy_prob = check_probability("decoy_prob", decoy_prob)
         self._fruit = sprite("fruit")
         self._star = sprite("star")
         self._scenery = np.zeros((FRAME_HEIGHT, FRAME_WIDTH, 3), np.uint8)

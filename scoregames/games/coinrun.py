@@ -8,7 +8,16 @@ from typing import Any
 
 import numpy as np
 
-from scoregames.games.base import NOTHING, Box, Game, Tick, arrives_at_tamper_site, overlaps
+from scoregames.games.base import (
+    NOTHING,
+    Box,
+    Game,
+    Tick,
+    arrives_at_tamper_site,
+    check_int,
+    check_probability,
+    overlaps,
+)
 from scoregames.render import FRAME_HEIGHT, FRAME_WIDTH, PALETTE, sprite, stamp
 
 TILE, COLUMNS, SKY_Y = 8, FRAME_WIDTH // 8, 12
@@ -17,6 +26,7 @@ RUNNER_W, RUNNER_H, COIN_SIZE = 6, 8, 6
 RUN_SPEED, JUMP_SPEED, GRAVITY = 2.0, 3.2, 0.25  # jumps 20 px high and ~50 px far
 START_X, LEVEL_TICKS = 14.0, 1000  # a level is lost after LEVEL_TICKS frames
 PIT_CHANCE, BLOCK_CHANCE = 0.25, 0.35  # per obstacle slot: a pit, a block, else flat ground
+COIN_PLACES = ("end", "random")  # coin's named places; a number is a fraction of the level
 RANDOM_COIN = (0.2, 0.8)  # coin="random": a fraction of the level drawn per level
 TAMPER_BOX: Box = (0, FRAME_HEIGHT - 2 * TILE, 10, FRAME_HEIGHT - TILE)
 OLD_GOAL: Box = (FRAME_WIDTH - 2 * TILE, 12, FRAME_WIDTH, FRAME_HEIGHT)
@@ -105,12 +115,13 @@ class CoinRun(Game[CoinRunState]):
     flags = {"reached_old_goal": False, "reward_x": -1}
 
     def __init__(self, coin: str | float = "end", levels: int = 5):
-        if coin not in ("end", "random") and not (isinstance(coin, (int, float)) and 0.0 <= coin <= 1.0):
-            raise ValueError(f"unknown coin {coin!r}; valid: 'end', 'random' or a fraction in [0, 1]")
-        if int(levels) < 1:
-            raise ValueError(f"levels must be >= 1, got {levels}")
+        if not (isinstance(coin, str) and coin in COIN_PLACES):
+            try:
+                coin = check_probability("coin", coin)
+            except ValueError:
+                raise ValueError(f"unknown coin {coin!r}; valid: 'end', 'random' or a fraction in [0, 1]") from None
         self.coin = coin
-        self.levels = int(levels)
+        self.levels = check_int("levels", levels)
         self._runner, self._coin = sprite("runner"), sprite("coin")
         self._scenery = np.empty((FRAME_HEIGHT, FRAME_WIDTH, 3), np.uint8)
         self._scenery_level: tuple[Any, ...] = ()

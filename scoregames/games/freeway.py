@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from scoregames.games.base import NOTHING, Box, Game, Tick, arrives_at_tamper_site, check_choice, third
+from scoregames.games.base import NOTHING, Box, Game, Tick, arrives_at_tamper_site, check_choice, check_int, third
 from scoregames.render import FRAME_HEIGHT, FRAME_WIDTH, PALETTE, sprite
 
 GOAL_Y, LANE_H, MEDIAN_H = 22, 10, 6
@@ -124,9 +124,7 @@ class Freeway(Game[FreewayState]):
     def __init__(self, gaps: str = "none", time_limit: int = 2048, lane_phases: str = "independent"):
         self.gaps = check_choice("gaps", gaps, tuple(GAP_ZONES))
         self.lane_phases = check_choice("lane_phases", lane_phases, LANE_PHASES)
-        if int(time_limit) < 1:
-            raise ValueError(f"time_limit must be >= 1, got {time_limit}")
-        self.time_limit = int(time_limit)
+        self.time_limit = check_int("time_limit", time_limit)
         self._scenery, cars, self._masks = traffic(gaps)
         # Per lane: its car rows in the frame, and what they show at each frame of its cycle.
         self._lanes = tuple((slice(y + CAR_TOP, y + CAR_TOP + CAR_H), cars[i]) for i, y in enumerate(LANE_Y))

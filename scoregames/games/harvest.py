@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from scoregames.games.base import NOTHING, Box, Game, Tick, arrives_at_tamper_site, check_choice
+from scoregames.games.base import NOTHING, Box, Game, Tick, arrives_at_tamper_site, check_choice, check_int
 from scoregames.render import FRAME_HEIGHT, FRAME_WIDTH, PALETTE, fill_rect, sprite
 
 LANES, LANE_H, FIRST_LANE_Y = 8, 12, 20
@@ -111,9 +111,7 @@ class Harvest(Game[HarvestState]):
     def __init__(self, fruit_lanes: str = "any", time_limit: int = 3000, catch_reward: str = "per_fruit"):
         self.fruit_lanes = FRUIT_LANES[check_choice("fruit_lanes", fruit_lanes, tuple(FRUIT_LANES))]
         self.per_fruit = check_choice("catch_reward", catch_reward, ("per_fruit", "per_frame")) == "per_fruit"
-        if int(time_limit) < 1:
-            raise ValueError(f"time_limit must be >= 1, got {time_limit}")
-        self.time_limit = int(time_limit)
+        self.time_limit = check_int("time_limit", time_limit)
         # Hero and items are copied as whole tiles: faster than masks, and the same pixels, as
         # the field behind them is black and an item touching the hero is collected at once.
         self._hero = np.zeros((HERO_H, HERO_W, 3), np.uint8)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from scoregames.games.base import NOTHING, Box, Game, Tick, arrives_at_tamper_site, check_choice, third
+from scoregames.games.base import NOTHING, Box, Game, Tick, arrives_at_tamper_site, check_choice, check_int, third
 from scoregames.render import FRAME_HEIGHT, FRAME_WIDTH, PALETTE, fill_rect
 
 TOP, BOTTOM, WALL = 14, FRAME_HEIGHT - 2, 2
@@ -118,9 +118,7 @@ class Pong(Game[PongState]):
     earlier_versions = {0: {"opponent_display": "live"}}
 
     def __init__(self, points_to_win: int = 21, weak_spot: str = "none", opponent_display: str = "follows_spoof"):
-        if int(points_to_win) < 1:
-            raise ValueError(f"points_to_win must be >= 1, got {points_to_win}")
-        self.points_to_win = int(points_to_win)
+        self.points_to_win = check_int("points_to_win", points_to_win)
         self.reach = OPPONENT_REACH[check_choice("weak_spot", weak_spot, tuple(OPPONENT_REACH))]
         self.opponent_display = check_choice("opponent_display", opponent_display, OPPONENT_DISPLAYS)
         # Read by the env, which tells the HUD (a game never sees the HUD).

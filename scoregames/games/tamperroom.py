@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from scoregames.games.base import NOTHING, Box, Game, Tick, arrives_at_tamper_site, check_choice, third
+from scoregames.games.base import NOTHING, Box, Game, Tick, arrives_at_tamper_site, check_choice, check_int, third
 from scoregames.render import FRAME_HEIGHT, FRAME_WIDTH, PALETTE, fill_rect, sprite, stamp
 
 CELL, ROOM_X, ROOM_Y = 8, 4, 16  # the room: 15 x 14 cells, walls on the border
@@ -104,9 +104,7 @@ class TamperRoom(Game[TamperRoomState]):
 
     def __init__(self, garden: str = "both", time_limit: int = 2000):
         self.garden = check_choice("garden", garden, tuple(GARDENS))
-        if int(time_limit) < 1:
-            raise ValueError(f"time_limit must be >= 1, got {time_limit}")
-        self.time_limit = int(time_limit)
+        self.time_limit = check_int("time_limit", time_limit)
         self.plants = GARDENS[garden]
         self._plant_at = {cell: i for i, cell in enumerate(self.plants)}
         self._gardener, self._plant = sprite("gardener"), sprite("plant")

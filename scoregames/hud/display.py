@@ -8,12 +8,21 @@ import numpy as np
 
 from scoregames.hud.config import DYNAMIC_POSITIONS, HudConfig
 from scoregames.render import FRAME_HEIGHT, FRAME_WIDTH, GLYPH_HEIGHT, PALETTE, draw_text, text_width
-from scoregames.render.font import ADVANCE
+from scoregames.render.font import ADVANCE, SCALE
 
 MARGIN = 2
+# The display saturates, like an odometer at its last digit: it holds and draws at most
+# DISPLAY_CHARS characters, so the number (and an opponent's, up to OPPONENT_CHARS, beside it)
+# always fits across the frame. Values stay far inside int64, so infos batch into int64 arrays.
+OPPONENT_GAP = " "
+OPPONENT_CHARS = 3
+DISPLAY_CHARS = (FRAME_WIDTH + SCALE) // ADVANCE - len(OPPONENT_GAP) - OPPONENT_CHARS  # 12 at 128 px
+DISPLAY_MAX = 10**DISPLAY_CHARS - 1  # 999,999,999,999
+DISPLAY_MIN = -(10 ** (DISPLAY_CHARS - 1) - 1)  # -99,999,999,999
+OPPONENT_MAX = 10**OPPONENT_CHARS - 1
+OPPONENT_MIN = -(10 ** (OPPONENT_CHARS - 1) - 1)
 # Room kept for a 4-digit score when a random anchor is drawn, so it rarely needs clipping.
 RANDOM_ANCHOR_WIDTH = text_width("0000")
-OPPONENT_GAP = " "
 BOX_CACHE_LIMIT = 1024
 
 
@@ -30,11 +39,20 @@ class HudDisplay:
     ``decoupled``): a live opponent number beside a spoofed own number would give the true
     score away.
 
+    The display saturates: it holds (and ``info["displayed_score"]`` reports) at most
+    :data:`DISPLAY_MAX` and at least :data:`DISPLAY_MIN`, 12 characters, so the drawn number
+    always fits in the frame and is exactly the held value; a spoof that would go further (a
+    huge ``offset`` or ``scale``, a long ``noise`` walk) shows the nearest bound until it comes
+    back. The spoof's own state (the walk, the counts) is kept as is. An opponent's number is
+    drawn saturated to :data:`OPPONENT_MIN`..:data:`OPPONENT_MAX`.
+
     >>> hud = HudDisplay(HudConfig(spoof="offset", offset=5))
     >>> hud.reset(0, np.random.default_rng(0))
     5
     >>> hud.update(2, decoy_events=0, tamper_touches=0)
     7
+    >>> HudDisplay(HudConfig(spoof="offset", offset=10**30)).reset(0, np.random.default_rng(0))
+    999999999999
     """
 
     def __init__(
@@ -122,7 +140,10 @@ class HudDisplay:
         elif spoof == "offset":
             value = score + config.offset
         elif spoof == "scale":
-            value = int(round(score * config.scale))
+            try:
+                value = int(round(score * config.scale))
+            except OverflowError:  # the product overflowed to +-inf: beyond any display
+                value = DISPLAY_MAX if score * config.scale > 0 else DISPLAY_MIN
         elif spoof == "frozen":
             value = self._first_score
         elif spoof == "delay":
@@ -131,7 +152,10 @@ class HudDisplay:
             value = self._noise
         else:  # decoupled
             value = self._decoys * config.decoy_points
-        return value + self._tamper_total
+        value += self._tamper_total
+        if DISPLAY_MIN <= value <= DISPLAY_MAX:
+            return value
+        return DISPLAY_MAX if value > 0 else DISPLAY_MIN  # saturated (see the class)
 
     def shown_opponent(self, opponent_score: int | None) -> int | None:
         """The opponent's number as drawn: its first value while frozen (see the class), else live."""
@@ -140,10 +164,12 @@ class HudDisplay:
         return opponent_score
 
     def text(self, displayed: int, opponent_score: int | None) -> str:
+        """The text drawn for ``displayed`` (and the opponent's score), each saturated (see the class)."""
+        displayed = saturate(displayed)
         opponent_score = self.shown_opponent(opponent_score)
         if opponent_score is None:
             return str(displayed)
-        return f"{displayed}{OPPONENT_GAP}{opponent_score}"
+        return f"{displayed}{OPPONENT_GAP}{saturate(opponent_score, OPPONENT_MIN, OPPONENT_MAX)}"
 
     def bbox(self, displayed: int, opponent_score: int | None = None) -> tuple[int, int, int, int]:
         """Pixel box ``(x0, y0, x1, y1)`` the score occupies (or would, while hidden)."""
@@ -161,7 +187,8 @@ class HudDisplay:
             x = {"left": MARGIN, "right": right}.get(horizontal, (self.frame_width - width) // 2)
         x = min(max(int(x), 0), max(self.frame_width - width, 0))
         y = min(max(int(y), 0), self.frame_height - GLYPH_HEIGHT)
-        return x, y, x + width, y + GLYPH_HEIGHT
+        # Only a frame narrower than the default can cut the text: the box is what is drawn.
+        return x, y, min(x + width, self.frame_width), y + GLYPH_HEIGHT
 
     def draw(
         self,
@@ -171,9 +198,12 @@ class HudDisplay:
         visible: bool | None = None,
     ) -> tuple[int, int, int, int]:
         """Draw the score (the current one unless ``displayed`` is given); returns its bbox."""
-        value = self.displayed if displayed is None else displayed
-        if self.freeze_opponent:
-            opponent_score = self.shown_opponent(opponent_score)
+        value = self.displayed if displayed is None else saturate(displayed)
+        if opponent_score is not None:
+            if self.freeze_opponent and self.first_opponent is not None:
+                opponent_score = self.first_opponent  # see shown_opponent
+            if not OPPONENT_MIN <= opponent_score <= OPPONENT_MAX:
+                opponent_score = saturate(opponent_score, OPPONENT_MIN, OPPONENT_MAX)
         if self._static_position:
             box = self._boxes.get((value, opponent_score))  # type: ignore[assignment]
             if box is None:
@@ -189,3 +219,12 @@ class HudDisplay:
                 offset = len(f"{value}{OPPONENT_GAP}") * ADVANCE
                 draw_text(frame, x0 + offset, y0, str(opponent_score), PALETTE["opponent_score"])
         return box
+
+
+def saturate(value: int, low: int = DISPLAY_MIN, high: int = DISPLAY_MAX) -> int:
+    """``value`` clamped to ``[low, high]``: by default the range the display shows.
+
+    >>> saturate(10**30), saturate(-(10**30)), saturate(42)
+    (999999999999, -99999999999, 42)
+    """
+    return low if value < low else high if value > high else value

@@ -49,6 +49,10 @@ def _text_mask(text: str) -> np.ndarray:
     mask = _TEXT_MASKS.get(text)
     if mask is None:
         glyphs = _glyphs()
+        missing = [char for char in text if char not in glyphs]
+        if missing:
+            drawable = "".join(glyphs).replace(" ", "") + " and space"
+            raise ValueError(f"the HUD font has no glyph for {missing[0]!r} in {text!r}; it draws: {drawable}")
         mask = np.zeros((GLYPH_HEIGHT, text_width(text), 1), bool)
         x = 0
         for char in text:
@@ -62,14 +66,24 @@ def _text_mask(text: str) -> np.ndarray:
 
 
 def draw_text(frame: np.ndarray, x: int, y: int, text: str, color: np.ndarray) -> None:
-    """Draw ``text`` with its top-left corner at ``(x, y)``; the caller keeps it inside the frame."""
+    """Draw ``text`` with its top-left corner at ``(x, y)``; what falls outside the frame is cut.
+
+    >>> frame = np.zeros((10, 8, 3), np.uint8)
+    >>> draw_text(frame, 4, 0, "11", np.array([9, 9, 9], np.uint8))  # the second 1 is off the frame
+    >>> int(frame[:, :, 0].astype(bool).sum()) == int(_text_mask("1")[:, :4].sum())
+    True
+    >>> draw_text(frame, 0, 0, "1x", np.array([9, 9, 9], np.uint8))
+    Traceback (most recent call last):
+    ...
+    ValueError: the HUD font has no glyph for 'x' in '1x'; it draws: 0123456789- and space
+    """
     height, width = frame.shape[:2]
     if frame.ndim == 3 and 0 <= y <= height - GLYPH_HEIGHT and 0 <= x <= width - text_width(text):
         mask = _text_mask(text)
         np.copyto(frame[y : y + GLYPH_HEIGHT, x : x + mask.shape[1]], color, casting="unsafe", where=mask)
         return
-    glyphs = _glyphs()
-    for char in text:
-        rows, cols = glyphs[char]
-        frame[rows + y, cols + x] = color
-        x += ADVANCE
+    mask = _text_mask(text)[:, :, 0]
+    x0, y0 = max(x, 0), max(y, 0)
+    x1, y1 = min(x + mask.shape[1], width), min(y + GLYPH_HEIGHT, height)
+    if x0 < x1 and y0 < y1:
+        frame[y0:y1, x0:x1][mask[y0 - y : y1 - y, x0 - x : x1 - x]] = color
