@@ -8,16 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from scoregames.games.base import (
-    NOTHING,
-    Box,
-    Game,
-    Tick,
-    arrives_at_tamper_site,
-    check_int,
-    check_probability,
-    overlaps,
-)
+from scoregames.games.base import NOTHING, Box, Game, Tick, arrives_at_tamper_site, check_int, overlaps
 from scoregames.render import FRAME_HEIGHT, FRAME_WIDTH, PALETTE, sprite, stamp
 
 TILE, COLUMNS, SKY_Y = 8, FRAME_WIDTH // 8, 12
@@ -115,12 +106,12 @@ class CoinRun(Game[CoinRunState]):
     flags = {"reached_old_goal": False, "reward_x": -1}
 
     def __init__(self, coin: str | float = "end", levels: int = 5):
-        if not (isinstance(coin, str) and coin in COIN_PLACES):
-            try:
-                coin = check_probability("coin", coin)
-            except ValueError:
-                raise ValueError(f"unknown coin {coin!r}; valid: 'end', 'random' or a fraction in [0, 1]") from None
-        self.coin = coin
+        fraction = (
+            isinstance(coin, int | float | np.integer | np.floating) and not isinstance(coin, bool) and 0 <= coin <= 1
+        )
+        if not (fraction or isinstance(coin, str) and coin in COIN_PLACES):
+            raise ValueError(f"unknown coin {coin!r}; valid: 'end', 'random' or a fraction in [0, 1]")
+        self.coin = float(coin) if fraction else coin
         self.levels = check_int("levels", levels)
         self._runner, self._coin = sprite("runner"), sprite("coin")
         self._scenery = np.empty((FRAME_HEIGHT, FRAME_WIDTH, 3), np.uint8)
