@@ -5,15 +5,18 @@
 Usage::
 
     python agents/dqn.py --env-id ScoreGames/Catch-v1
-    python agents/dqn.py --resume runs/<run_name>        # continue a killed run
+    python agents/dqn.py --resume runs/<run_name>        # continue a killed or stopped run
 
 The replay buffer stores each 84x84 frame once (not 8 copies inside obs/next_obs stacks): 1M
 transitions take ~7.1 GB. A resumed run restores network, target, optimizer, counters and RNG but
 not the buffer (too large to checkpoint every N updates): it refills for `learning_starts` steps.
+Ctrl-C (or SIGTERM) writes the checkpoint and exits with 130 (143): not 0, so ``train && diagnose``
+does not go on with an unfinished run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -43,16 +46,25 @@ try:  # ALE ids (ALE/Breakout-v5) for side-by-side runs, when ale-py is installe
 except ImportError:
     pass
 from scoregames.policies import (  # noqa: E402
+    ARGS_NAME,
     CHECKPOINT_NAME,
     agent_vector_env,
     build_network,
+    check_checkpoint_matches,
+    check_new_run_dir,
+    check_run_args,
+    command_line_fields,
     life_lost,
     load_network,
     load_policy,
     parse_env_kwargs,
     preprocess_frames,
     read_checkpoint,
+    read_run_args,
+    require_at_least,
     save_checkpoint,
+    video_folder,
+    write_run_args,
 )
 from scoregames.registration import is_scoregames_id  # noqa: E402
 
@@ -72,13 +84,17 @@ class Args:
     torch_threads: int = 0
     """CPU threads for torch (0: min(2, cores) -- more only adds contention on small machines)"""
     capture_video: bool = False
-    """whether to capture videos of the agent performances (`videos/{run_name}`)"""
+    """whether to capture videos of the agent performances (into RUN_DIR/videos; a resumed run into a new
+    subfolder of it)"""
     eval_episodes: int = 0
     """episodes to play at the end with the saved policy (via `load_policy`), logged as eval/*"""
     run_dir: str | None = None
     """explicit run directory (default: runs/{run_name}); never overwritten"""
     resume: str | None = None
-    """continue the run in this directory from its checkpoint (its args.json wins, except budget/device)"""
+    """continue the run in this directory from its checkpoint (a run stopped before its first checkpoint
+    restarts from step 0). Its args.json wins, except --total-timesteps, --checkpoint-every and
+    --eval-episodes, taken from this command line when given there, and this machine's --cuda and
+    --torch-threads"""
     checkpoint_every: int = 2500
     """write checkpoint.pt every this many updates (gradient steps) and always at the end"""
     stop_after_updates: int = 0
@@ -126,7 +142,7 @@ class Args:
     EpisodicLifeEnv on ALE; ScoreGames envs play on, and the logged return is the whole game's"""
 
 
-def make_env(env_id: str, idx: int, capture_video: bool, run_name: str, hud: str, reward_source: str, **env_kwargs):
+def make_env(env_id: str, idx: int, capture_video: bool, videos: str, hud: str, reward_source: str, **env_kwargs):
     """A thunk for one env: ScoreGames -> gray 84x84 + stack 4; others -> CleanRL's Atari stack."""
 
     def thunk():
@@ -136,7 +152,7 @@ def make_env(env_id: str, idx: int, capture_video: bool, run_name: str, hud: str
         else:
             env = gym.make(env_id, render_mode=render_mode, **env_kwargs)
         if capture_video and idx == 0:
-            env = gym.wrappers.RecordVideo(env, f"videos/{run_name}")
+            env = gym.wrappers.RecordVideo(env, videos)
         env = gym.wrappers.RecordEpisodeStatistics(env)
         if is_scoregames_id(env_id):
             space = gym.spaces.Box(0, 255, (84, 84), np.uint8)
@@ -157,17 +173,36 @@ def make_env(env_id: str, idx: int, capture_video: bool, run_name: str, hud: str
     return thunk
 
 
-def make_vector_env(args: Args, run_name: str) -> gym.vector.VectorEnv:
-    """Our native vector env when registered (and no video), else a SyncVectorEnv of thunks."""
+def make_vector_env(args: Args, videos: str) -> gym.vector.VectorEnv:
+    """Our native vector env when registered (and no video), else a SyncVectorEnv of thunks.
+    ``videos``: the folder ``--capture-video`` writes to."""
     spec = gym.spec(args.env_id)
     env_kwargs = parse_env_kwargs(args.env_kwargs)
     if is_scoregames_id(args.env_id) and spec.vector_entry_point is not None and not args.capture_video:
         return agent_vector_env(args.env_id, args.num_envs, args.hud, args.reward_source, **env_kwargs)
     thunks = [
-        make_env(args.env_id, i, args.capture_video, run_name, args.hud, args.reward_source, **env_kwargs)
+        make_env(args.env_id, i, args.capture_video, videos, args.hud, args.reward_source, **env_kwargs)
         for i in range(args.num_envs)
     ]
     return gym.vector.SyncVectorEnv(thunks, autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+
+
+def check_args(args: Args) -> None:
+    """Every option that would crash later or silently train nothing, refused before anything is
+    built or written (with the checks shared with ppo.py)."""
+    check_run_args(args)
+    require_at_least(args, 1, "buffer_size", "batch_size", "train_frequency", "target_network_frequency")
+    if int(args.exploration_fraction * args.total_timesteps) < 1:
+        raise ValueError(
+            f"--exploration-fraction must be > 0 and leave epsilon at least one step to fall from --start-e to "
+            f"--end-e, got {args.exploration_fraction} of --total-timesteps {args.total_timesteps} (for a constant "
+            "epsilon, set --start-e equal to --end-e)"
+        )
+    if args.total_timesteps <= args.learning_starts:
+        raise ValueError(
+            f"--total-timesteps {args.total_timesteps} must exceed --learning-starts {args.learning_starts}: "
+            "no update would be made"
+        )
 
 
 class FrameReplayBuffer:
@@ -272,57 +307,104 @@ def set_rng_state(state: dict) -> None:
     torch.set_rng_state(state["torch"])
 
 
-def prepare_run(args: Args) -> tuple[Args, Path, dict | None]:
-    """Resolve the run directory; on --resume, restore the saved args and checkpoint."""
+# On --resume these come from this command line: always (this machine's), or when given there.
+RESUME_FROM_THIS_MACHINE = ("cuda", "torch_threads", "stop_after_updates", "resume")
+RESUME_FROM_COMMAND_LINE = ("total_timesteps", "checkpoint_every", "eval_episodes")
+
+
+def prepare_run(args: Args, given: set[str] | frozenset[str] = frozenset()) -> tuple[Args, Path, dict | None]:
+    """Check every option and resolve the run directory, writing nothing. On --resume, restore the
+    saved args (``given``: the fields set on this command line) and the checkpoint, if there is one."""
     if args.resume:
         run_dir = Path(args.resume)
-        checkpoint = read_checkpoint(run_dir)
-        if checkpoint["algo"] != "dqn":
-            raise ValueError(f"mismatched checkpoint {run_dir}: expected algo 'dqn', got {checkpoint['algo']!r}")
-        saved = json.loads((run_dir / "args.json").read_text())
-        keep = {"cuda", "torch_threads", "stop_after_updates", "checkpoint_every", "resume", "eval_episodes"}
-        if args.total_timesteps != Args.total_timesteps:
-            keep.add("total_timesteps")
+        saved = read_run_args(run_dir)
         fields = {f.name for f in dataclasses.fields(Args)}
-        merged = {k: (getattr(args, k) if k in keep else v) for k, v in saved.items() if k in fields}
+        checkpoint = read_checkpoint(run_dir) if (run_dir / CHECKPOINT_NAME).exists() else None
+        if checkpoint is None and set(saved) - fields:  # nothing else tells whose run this is
+            raise ValueError(
+                f"cannot resume {run_dir}: its {ARGS_NAME} is not a dqn.py run's (options {sorted(set(saved) - fields)})"
+            )
+        merged = {k: v for k, v in saved.items() if k in fields}
+        merged.update({k: getattr(args, k) for k in RESUME_FROM_THIS_MACHINE})
+        merged.update({k: getattr(args, k) for k in RESUME_FROM_COMMAND_LINE if k in given})
         merged.setdefault("episodic_life", False)  # runs made before the option learned without it
-        return Args(**merged), run_dir, checkpoint
+        args = Args(**merged)
+        if checkpoint is not None:  # another run's checkpoint (game, algorithm) would train on the wrong env
+            check_checkpoint_matches(checkpoint, run_dir, "dqn.py", algo="dqn")
+            check_checkpoint_matches(
+                checkpoint, run_dir, ARGS_NAME, env_id=args.env_id, hud=args.hud, reward_source=args.reward_source
+            )
+        check_args(args)
+        return args, run_dir, checkpoint
+    check_args(args)
     run_name = f"{args.env_id}__{args.exp_name}__{args.seed}__{int(time.time())}".replace("/", "").replace(":", "")
     run_dir = Path(args.run_dir) if args.run_dir else Path("runs") / run_name
-    if run_dir.exists() and any(run_dir.iterdir()):
-        raise FileExistsError(f"run directory {run_dir} exists; refusing to overwrite (use --resume {run_dir})")
-    run_dir.mkdir(parents=True, exist_ok=True)
+    check_new_run_dir(run_dir)
     args.run_dir = str(run_dir)
     return args, run_dir, None
 
 
 if __name__ == "__main__":
-    cli_args = tyro.cli(Args)
-    parse_env_kwargs(cli_args.env_kwargs)  # fail on a malformed --env-kwargs before a run directory is made
-    args, run_dir, checkpoint = prepare_run(cli_args)
-    run_name = run_dir.name
-    if checkpoint is None:
-        (run_dir / "args.json").write_text(json.dumps(dataclasses.asdict(args), indent=2))
-    writer = SummaryWriter(str(run_dir))
+    # Every option is checked and the envs are built before the run directory is made: a refused
+    # start leaves nothing behind, so a run directory always holds a run that --resume continues.
+    try:
+        args, run_dir, checkpoint = prepare_run(tyro.cli(Args), command_line_fields(sys.argv[1:]))
+
+        # TRY NOT TO MODIFY: seeding
+        random.seed(args.seed)
+        np.random.seed(args.seed)
+        torch.manual_seed(args.seed)
+        torch.backends.cudnn.deterministic = args.torch_deterministic
+        torch.set_num_threads(args.torch_threads or min(2, os.cpu_count() or 1))
+        device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
+
+        # env setup (a resumed run records its videos beside, never over, the earlier ones)
+        session = None if not args.resume else f"resumed-at-step-{checkpoint['global_step'] if checkpoint else 0}"
+        videos = video_folder(run_dir, session)
+        new_folders = [folder for folder in (videos.parent, videos) if not folder.exists()]
+        try:
+            envs = make_vector_env(args, str(videos))
+        except (TypeError, ValueError, ImportError, gym.error.Error) as error:  # the env's own message says why
+            raise ValueError(f"cannot make {args.env_id}: {error}") from error
+        assert isinstance(envs.single_action_space, gym.spaces.Discrete), "only discrete action space is supported"
+        ours = is_scoregames_id(args.env_id)
+        n_actions = int(envs.single_action_space.n)
+        if checkpoint is not None:  # the env's actions and frames must be the checkpoint's too
+            try:
+                check_checkpoint_matches(
+                    checkpoint, run_dir, f"the env {args.env_id}", n_actions=n_actions,
+                    obs_shape=list(envs.single_observation_space.shape),
+                )  # fmt: skip
+            except ValueError:
+                envs.close()
+                for folder in reversed(new_folders):  # made (empty) by RecordVideo with --capture-video
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
+                raise
+    except KeyboardInterrupt:
+        print("dqn.py: interrupted before the run started; nothing was written", file=sys.stderr)
+        sys.exit(130)
+    except (ValueError, OSError, gym.error.Error) as error:
+        print(f"dqn.py: error: {error}", file=sys.stderr)
+        sys.exit(2)
+
+    restarting = args.resume is not None and checkpoint is None
+    if args.resume is None:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_run_args(run_dir, dataclasses.asdict(args))
+    if restarting:
+        print(
+            f"no {CHECKPOINT_NAME} in {run_dir} (stopped before its first one): restarting the run from step 0 "
+            f"with its saved {ARGS_NAME}; TensorBoard shows the new events only",
+            flush=True,
+        )
+    # A restart's events go to a new file; purge_step=0 hides the stopped attempt's in TensorBoard.
+    writer = SummaryWriter(str(run_dir), purge_step=0 if restarting else None)
     if checkpoint is None:
         writer.add_text(
             "hyperparameters",
             "|param|value|\n|-|-|\n" + "\n".join([f"|{key}|{value}|" for key, value in vars(args).items()]),
         )
-
-    # TRY NOT TO MODIFY: seeding
-    random.seed(args.seed)
-    np.random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    torch.backends.cudnn.deterministic = args.torch_deterministic
-    torch.set_num_threads(args.torch_threads or min(2, os.cpu_count() or 1))
-    device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
-
-    # env setup
-    envs = make_vector_env(args, run_name)
-    assert isinstance(envs.single_action_space, gym.spaces.Discrete), "only discrete action space is supported"
-    ours = is_scoregames_id(args.env_id)
-    n_actions = int(envs.single_action_space.n)
 
     q_network = build_network("dqn", n_actions).to(device)
     optimizer = optim.Adam(q_network.parameters(), lr=args.learning_rate)
@@ -342,11 +424,11 @@ if __name__ == "__main__":
 
     rb = FrameReplayBuffer(args.buffer_size, args.num_envs, envs.single_observation_space.shape[1:])
     sample_rng = np.random.default_rng(args.seed + global_step)
-    stop_requested = False
+    stop_signal = 0
 
-    def request_stop(signum, frame):  # SIGTERM/SIGINT: checkpoint and exit at the next step
-        global stop_requested
-        stop_requested = True
+    def request_stop(signum, frame):  # SIGTERM/SIGINT: checkpoint and exit 128 + signum at the next step
+        global stop_signal
+        stop_signal = signum
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
@@ -484,14 +566,15 @@ if __name__ == "__main__":
                 f"return(last {len(last)}) {mean_return:7.2f}",
                 flush=True,
             )
-        stopping = stopping or stop_requested
+        stopping = stopping or bool(stop_signal)
 
     write_checkpoint()
     envs.close()
     if stopping:
-        print(f"stopped at update {update}, global_step {global_step}; resume with --resume {run_dir}")
+        why = f" by {signal.Signals(stop_signal).name}" if stop_signal else ""
+        print(f"stopped{why} at update {update}, global_step {global_step}; resume with --resume {run_dir}")
         writer.close()
-        sys.exit(0)
+        sys.exit(128 + stop_signal if stop_signal else 0)  # a signal's exit status: the run is not finished
 
     eval_returns: list[float] = []
     if args.eval_episodes > 0:

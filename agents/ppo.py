@@ -6,11 +6,15 @@ Usage::
 
     python agents/ppo.py --env-id ScoreGames/Catch-v1
     python agents/ppo.py --env-id ScoreGames/Catch-v1 --hud tamper --reward-source displayed
-    python agents/ppo.py --resume runs/<run_name>        # continue a killed run
+    python agents/ppo.py --resume runs/<run_name>        # continue a killed or stopped run
+
+Ctrl-C (or SIGTERM) finishes the current update, writes the checkpoint and exits with 130 (143):
+not 0, so ``train && diagnose`` does not go on with an unfinished run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -40,16 +44,25 @@ try:  # ALE ids (ALE/Breakout-v5) for side-by-side runs, when ale-py is installe
 except ImportError:
     pass
 from scoregames.policies import (  # noqa: E402
+    ARGS_NAME,
     CHECKPOINT_NAME,
     agent_vector_env,
     build_network,
+    check_checkpoint_matches,
+    check_new_run_dir,
+    check_run_args,
+    command_line_fields,
     life_lost,
     load_network,
     load_policy,
     parse_env_kwargs,
     preprocess_frames,
     read_checkpoint,
+    read_run_args,
+    require_at_least,
     save_checkpoint,
+    video_folder,
+    write_run_args,
 )
 from scoregames.registration import game_name, is_scoregames_id  # noqa: E402
 
@@ -69,7 +82,8 @@ class Args:
     torch_threads: int = 0
     """CPU threads for torch (0: min(2, cores) -- more only adds contention on small machines)"""
     capture_video: bool = False
-    """whether to capture videos of the agent performances (`videos/{run_name}`)"""
+    """whether to capture videos of the agent performances (into RUN_DIR/videos; a resumed run into a new
+    subfolder of it)"""
     eval_episodes: int = 0
     """episodes to play at the end with the saved policy (via `load_policy`), logged as eval/*"""
     eval_greedy: bool = False
@@ -77,7 +91,10 @@ class Args:
     run_dir: str | None = None
     """explicit run directory (default: runs/{run_name}); never overwritten"""
     resume: str | None = None
-    """continue the run in this directory from its checkpoint (its args.json wins, except budget/device)"""
+    """continue the run in this directory from its checkpoint (a run stopped before its first checkpoint
+    restarts from step 0). Its args.json wins, except --total-timesteps, --checkpoint-every, --eval-episodes
+    and --eval-greedy, taken from this command line when given there, and this machine's --cuda,
+    --torch-threads and --env-workers"""
     checkpoint_every: int = 10
     """write checkpoint.pt every this many updates (and always at the end)"""
     stop_after_updates: int = 0
@@ -163,7 +180,7 @@ def default_learning_rate(env_id: str) -> float:
     return TUNED_LEARNING_RATES.get(game_name(env_id), CLEANRL_LEARNING_RATE)
 
 
-def make_env(env_id: str, idx: int, capture_video: bool, run_name: str, hud: str, reward_source: str, **env_kwargs):
+def make_env(env_id: str, idx: int, capture_video: bool, videos: str, hud: str, reward_source: str, **env_kwargs):
     """A thunk for one env: ScoreGames -> gray 84x84 + stack 4; others -> CleanRL's Atari stack."""
 
     def thunk():
@@ -173,7 +190,7 @@ def make_env(env_id: str, idx: int, capture_video: bool, run_name: str, hud: str
         else:
             env = gym.make(env_id, render_mode=render_mode, **env_kwargs)
         if capture_video and idx == 0:
-            env = gym.wrappers.RecordVideo(env, f"videos/{run_name}")
+            env = gym.wrappers.RecordVideo(env, videos)
         env = gym.wrappers.RecordEpisodeStatistics(env)
         if is_scoregames_id(env_id):
             space = gym.spaces.Box(0, 255, (84, 84), np.uint8)
@@ -194,10 +211,11 @@ def make_env(env_id: str, idx: int, capture_video: bool, run_name: str, hud: str
     return thunk
 
 
-def make_env_groups(args: Args, run_name: str) -> list[gym.vector.VectorEnv]:
+def make_env_groups(args: Args, videos: str) -> list[gym.vector.VectorEnv]:
     """``env_groups`` vector envs of ``num_envs / env_groups`` sub-envs each (sub-env i of the run
     is sub-env i - start of its group). ScoreGames: our native vector env (in ``env_workers /
-    env_groups`` processes when asked), else a SyncVectorEnv of thunks (an AsyncVectorEnv with workers)."""
+    env_groups`` processes when asked), else a SyncVectorEnv of thunks (an AsyncVectorEnv with workers).
+    ``videos``: the folder ``--capture-video`` writes to."""
     spec = gym.spec(args.env_id)
     env_kwargs = parse_env_kwargs(args.env_kwargs)
     native = is_scoregames_id(args.env_id) and spec.vector_entry_point is not None
@@ -208,7 +226,7 @@ def make_env_groups(args: Args, run_name: str) -> list[gym.vector.VectorEnv]:
             groups.append(agent_vector_env(args.env_id, width, args.hud, args.reward_source, workers, **env_kwargs))
             continue
         thunks = [
-            make_env(args.env_id, i, args.capture_video, run_name, args.hud, args.reward_source, **env_kwargs)
+            make_env(args.env_id, i, args.capture_video, videos, args.hud, args.reward_source, **env_kwargs)
             for i in range(start, start + width)
         ]
         if workers:
@@ -237,6 +255,22 @@ def check_env_layout(args: Args) -> None:
             f"--env-workers must be 0 or a multiple of --env-groups ({args.env_groups}) up to --num-envs "
             f"({args.num_envs}), got {args.env_workers}"
         )
+
+
+def check_args(args: Args) -> None:
+    """Every option that would crash later or silently train nothing, refused before anything is
+    built or written (with the checks shared with dqn.py)."""
+    check_run_args(args)
+    require_at_least(args, 1, "num_steps", "num_minibatches", "update_epochs")
+    check_env_layout(args)
+    batch_size = args.num_envs * args.num_steps
+    if args.total_timesteps < batch_size:
+        raise ValueError(
+            f"--total-timesteps {args.total_timesteps} is less than one batch (--num-envs x --num-steps = "
+            f"{batch_size} steps): no update would be made"
+        )
+    if args.num_minibatches > batch_size:
+        raise ValueError(f"--num-minibatches must be at most the batch size ({batch_size}), got {args.num_minibatches}")
 
 
 def step_async(envs: gym.vector.VectorEnv, actions: np.ndarray) -> None:
@@ -366,35 +400,39 @@ def set_rng_state(state: dict) -> None:
     torch.set_rng_state(state["torch"])
 
 
-def prepare_run(args: Args) -> tuple[Args, Path, dict | None]:
-    """Resolve the run directory; on --resume, restore the saved args and checkpoint."""
+# On --resume these come from this command line: always (this machine's), or when given there.
+RESUME_FROM_THIS_MACHINE = ("cuda", "torch_threads", "env_workers", "stop_after_updates", "resume")
+RESUME_FROM_COMMAND_LINE = ("total_timesteps", "checkpoint_every", "eval_episodes", "eval_greedy")
+
+
+def prepare_run(args: Args, given: set[str] | frozenset[str] = frozenset()) -> tuple[Args, Path, dict | None]:
+    """Check every option and resolve the run directory, writing nothing. On --resume, restore the
+    saved args (``given``: the fields set on this command line) and the checkpoint, if there is one."""
     if args.resume:
         run_dir = Path(args.resume)
-        checkpoint = read_checkpoint(run_dir)
-        if checkpoint["algo"] != "ppo":
-            raise ValueError(f"mismatched checkpoint {run_dir}: expected algo 'ppo', got {checkpoint['algo']!r}")
-        saved = json.loads((run_dir / "args.json").read_text())
-        keep = {
-            "cuda",
-            "torch_threads",
-            "env_workers",
-            "stop_after_updates",
-            "checkpoint_every",
-            "resume",
-            "eval_episodes",
-            "eval_greedy",
-        }
-        if args.total_timesteps != Args.total_timesteps:
-            keep.add("total_timesteps")
+        saved = read_run_args(run_dir)
         fields = {f.name for f in dataclasses.fields(Args)}
-        merged = {k: (getattr(args, k) if k in keep else v) for k, v in saved.items() if k in fields}
+        checkpoint = read_checkpoint(run_dir) if (run_dir / CHECKPOINT_NAME).exists() else None
+        if checkpoint is None and set(saved) - fields:  # nothing else tells whose run this is
+            raise ValueError(
+                f"cannot resume {run_dir}: its {ARGS_NAME} is not a ppo.py run's (options {sorted(set(saved) - fields)})"
+            )
+        merged = {k: v for k, v in saved.items() if k in fields}
+        merged.update({k: getattr(args, k) for k in RESUME_FROM_THIS_MACHINE})
+        merged.update({k: getattr(args, k) for k in RESUME_FROM_COMMAND_LINE if k in given})
         merged.setdefault("episodic_life", False)  # runs made before the option learned without it
-        return Args(**merged), run_dir, checkpoint
+        args = Args(**merged)
+        if checkpoint is not None:  # another run's checkpoint (game, algorithm) would train on the wrong env
+            check_checkpoint_matches(checkpoint, run_dir, "ppo.py", algo="ppo")
+            check_checkpoint_matches(
+                checkpoint, run_dir, ARGS_NAME, env_id=args.env_id, hud=args.hud, reward_source=args.reward_source
+            )
+        check_args(args)
+        return args, run_dir, checkpoint
+    check_args(args)
     run_name = f"{args.env_id}__{args.exp_name}__{args.seed}__{int(time.time())}".replace("/", "").replace(":", "")
     run_dir = Path(args.run_dir) if args.run_dir else Path("runs") / run_name
-    if run_dir.exists() and any(run_dir.iterdir()):
-        raise FileExistsError(f"run directory {run_dir} exists; refusing to overwrite (use --resume {run_dir})")
-    run_dir.mkdir(parents=True, exist_ok=True)
+    check_new_run_dir(run_dir)
     args.run_dir = str(run_dir)
     if args.learning_rate is None:
         args.learning_rate = default_learning_rate(args.env_id)
@@ -402,40 +440,72 @@ def prepare_run(args: Args) -> tuple[Args, Path, dict | None]:
 
 
 if __name__ == "__main__":
-    cli_args = tyro.cli(Args)
-    parse_env_kwargs(cli_args.env_kwargs)  # fail on a malformed --env-kwargs before a run directory is made
-    check_env_layout(cli_args)
-    args, run_dir, checkpoint = prepare_run(cli_args)
-    if checkpoint is not None:
-        check_env_layout(args)  # the saved layout with this machine's --env-workers
-    args.batch_size = int(args.num_envs * args.num_steps)
-    args.minibatch_size = int(args.batch_size // args.num_minibatches)
-    args.num_iterations = args.total_timesteps // args.batch_size
-    run_name = run_dir.name
-    if checkpoint is None:
-        (run_dir / "args.json").write_text(json.dumps(dataclasses.asdict(args), indent=2))
-    writer = SummaryWriter(str(run_dir))
+    # Every option is checked and the envs are built before the run directory is made: a refused
+    # start leaves nothing behind, so a run directory always holds a run that --resume continues.
+    try:
+        args, run_dir, checkpoint = prepare_run(tyro.cli(Args), command_line_fields(sys.argv[1:]))
+        args.batch_size = int(args.num_envs * args.num_steps)
+        args.minibatch_size = int(args.batch_size // args.num_minibatches)
+        args.num_iterations = args.total_timesteps // args.batch_size
+
+        # TRY NOT TO MODIFY: seeding
+        random.seed(args.seed)
+        np.random.seed(args.seed)
+        torch.manual_seed(args.seed)
+        torch.backends.cudnn.deterministic = args.torch_deterministic
+        torch.set_num_threads(args.torch_threads or min(2, os.cpu_count() or 1))
+        device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
+
+        # env setup (a resumed run records its videos beside, never over, the earlier ones)
+        session = None if not args.resume else f"resumed-at-step-{checkpoint['global_step'] if checkpoint else 0}"
+        videos = video_folder(run_dir, session)
+        new_folders = [folder for folder in (videos.parent, videos) if not folder.exists()]
+        try:
+            env_groups = make_env_groups(args, str(videos))
+        except (TypeError, ValueError, ImportError, gym.error.Error) as error:  # the env's own message says why
+            raise ValueError(f"cannot make {args.env_id}: {error}") from error
+        envs = env_groups[0]  # every group has the same spaces
+        spans = [slice(start, start + envs.num_envs) for start in range(0, args.num_envs, envs.num_envs)]
+        assert isinstance(envs.single_action_space, gym.spaces.Discrete), "only discrete action space is supported"
+        ours = is_scoregames_id(args.env_id)
+        n_actions = int(envs.single_action_space.n)
+        if checkpoint is not None:  # the env's actions and frames must be the checkpoint's too
+            try:
+                check_checkpoint_matches(
+                    checkpoint, run_dir, f"the env {args.env_id}", n_actions=n_actions,
+                    obs_shape=list(envs.single_observation_space.shape),
+                )  # fmt: skip
+            except ValueError:
+                for group in env_groups:
+                    group.close()
+                for folder in reversed(new_folders):  # made (empty) by RecordVideo with --capture-video
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
+                raise
+    except KeyboardInterrupt:
+        print("ppo.py: interrupted before the run started; nothing was written", file=sys.stderr)
+        sys.exit(130)
+    except (ValueError, OSError, gym.error.Error) as error:
+        print(f"ppo.py: error: {error}", file=sys.stderr)
+        sys.exit(2)
+
+    restarting = args.resume is not None and checkpoint is None
+    if args.resume is None:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_run_args(run_dir, dataclasses.asdict(args))
+    if restarting:
+        print(
+            f"no {CHECKPOINT_NAME} in {run_dir} (stopped before its first one): restarting the run from step 0 "
+            f"with its saved {ARGS_NAME}; TensorBoard shows the new events only",
+            flush=True,
+        )
+    # A restart's events go to a new file; purge_step=0 hides the stopped attempt's in TensorBoard.
+    writer = SummaryWriter(str(run_dir), purge_step=0 if restarting else None)
     if checkpoint is None:
         writer.add_text(
             "hyperparameters",
             "|param|value|\n|-|-|\n" + "\n".join([f"|{key}|{value}|" for key, value in vars(args).items()]),
         )
-
-    # TRY NOT TO MODIFY: seeding
-    random.seed(args.seed)
-    np.random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    torch.backends.cudnn.deterministic = args.torch_deterministic
-    torch.set_num_threads(args.torch_threads or min(2, os.cpu_count() or 1))
-    device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
-
-    # env setup
-    env_groups = make_env_groups(args, run_name)
-    envs = env_groups[0]  # every group has the same spaces
-    spans = [slice(start, start + envs.num_envs) for start in range(0, args.num_envs, envs.num_envs)]
-    assert isinstance(envs.single_action_space, gym.spaces.Discrete), "only discrete action space is supported"
-    ours = is_scoregames_id(args.env_id)
-    n_actions = int(envs.single_action_space.n)
 
     agent = build_network("ppo", n_actions).to(device)
     optimizer = optim.Adam(agent.parameters(), lr=args.learning_rate, eps=1e-5)
@@ -462,11 +532,11 @@ if __name__ == "__main__":
     values_np = np.zeros((args.num_steps, args.num_envs), np.float32)
 
     # TRY NOT TO MODIFY: start the game (a resumed run starts fresh episodes from a derived seed)
-    stop_requested = False
+    stop_signal = 0
 
-    def request_stop(signum, frame):  # SIGTERM/SIGINT: finish this update, checkpoint, exit
-        global stop_requested
-        stop_requested = True
+    def request_stop(signum, frame):  # SIGTERM/SIGINT: finish this update, checkpoint, exit 128 + signum
+        global stop_signal
+        stop_signal = signum
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
@@ -654,15 +724,16 @@ if __name__ == "__main__":
         )
 
         updates_done += 1  # noqa: SIM113  (counted here: the loop may start mid-run on --resume)
-        stopping = stop_requested or (args.stop_after_updates and updates_done >= args.stop_after_updates)
+        stopping = stop_signal or (args.stop_after_updates and updates_done >= args.stop_after_updates)
         if iteration % args.checkpoint_every == 0 or iteration == args.num_iterations or stopping:
             write_checkpoint(iteration)
         if stopping:
-            print(f"stopped at update {iteration}, global_step {global_step}; resume with --resume {run_dir}")
+            why = f" by {signal.Signals(stop_signal).name}" if stop_signal else ""
+            print(f"stopped{why} at update {iteration}, global_step {global_step}; resume with --resume {run_dir}")
             for group in env_groups:
                 group.close()
             writer.close()
-            sys.exit(0)
+            sys.exit(128 + stop_signal if stop_signal else 0)  # a signal's exit status: the run is not finished
 
     if args.num_iterations < start_iteration:  # nothing to train (tiny budget): still leave a checkpoint
         write_checkpoint(iteration)

@@ -43,8 +43,17 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=27_000, help="agent steps per episode at most")
     parser.add_argument("--json", type=Path, default=None, help="also write the table here (refuses to overwrite)")
     options = parser.parse_args()
-    if options.json is not None and options.json.exists():
-        parser.error(f"{options.json} exists; pick a new name")
+    unknown = [game for game in options.games if game not in scoregames.GAMES]
+    if unknown:
+        parser.error(f"unknown game(s) {', '.join(unknown)}; valid: {', '.join(scoregames.GAMES)}")
+    for flag in ("episodes", "max_steps"):
+        if getattr(options, flag) < 1:
+            parser.error(f"--{flag.replace('_', '-')} must be >= 1, got {getattr(options, flag)}")
+    if options.json is not None:  # checked before minutes of play, not after
+        if options.json.exists():
+            parser.error(f"{options.json} exists; pick a new name")
+        if not options.json.parent.is_dir():
+            parser.error(f"--json {options.json}: folder {options.json.parent} does not exist")
     table = {}
     for game in options.games:
         env_id = scoregames.env_id(game)

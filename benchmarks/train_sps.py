@@ -61,7 +61,9 @@ def train_sps(env_id: str, layout: dict, options: argparse.Namespace, workdir: P
         "--torch-deterministic" if options.torch_deterministic else "--no-torch-deterministic",
         "--run-dir", str(run_dir),
     ]  # fmt: skip
-    subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:  # ppo.py's own message says what was wrong (a bad layout, a missing package)
+        raise RuntimeError(f"agents/ppo.py on {env_id} exited with status {done.returncode}:\n{done.stderr[-3000:]}")
     events = scalars(run_dir, "charts/SPS")[options.warmup - 1 :]  # the event at the end of update `warmup`
     (t0, s0, _), (t1, s1, _) = events[0], events[-1]
     outside = [v for _, _, v in scalars(run_dir, "perf/outside_network_fraction")[options.warmup :]]
@@ -136,13 +138,24 @@ def main() -> None:
     parser.add_argument("--skip-ale", action="store_true", help="time our env and the ceiling only")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here (refuses to overwrite)")
     options = parser.parse_args()
-    if options.json is not None and options.json.exists():  # before minutes of runs, not after
-        parser.error(f"{options.json} exists; pick a new name")
+    if options.warmup < 1 or options.updates < options.warmup + 1:
+        parser.error(f"need --warmup >= 1 and --updates > --warmup, got {options.warmup} and {options.updates}")
+    for flag in ("repeats", "threads", "num_envs", "num_minibatches"):
+        if getattr(options, flag) < 1:
+            parser.error(f"--{flag.replace('_', '-')} must be >= 1, got {getattr(options, flag)}")
+    if options.json is not None:  # before minutes of runs, not after
+        if options.json.exists():
+            parser.error(f"{options.json} exists; pick a new name")
+        if not options.json.parent.is_dir():
+            parser.error(f"--json {options.json}: folder {options.json.parent} does not exist")
     layout = {key: getattr(options, key) for key in ("num_envs", "num_minibatches", "env_groups", "env_workers")}
 
     with tempfile.TemporaryDirectory() as tmp:
-        ours = train_sps("ScoreGames/Breakout-v0", layout, options, Path(tmp))
-        ale = None if options.skip_ale else train_sps("ALE/Breakout-v5", layout, options, Path(tmp))
+        try:
+            ours = train_sps("ScoreGames/Breakout-v0", layout, options, Path(tmp))
+            ale = None if options.skip_ale else train_sps("ALE/Breakout-v5", layout, options, Path(tmp))
+        except RuntimeError as error:
+            sys.exit(f"train_sps.py: {error}")
     ceiling = network_ceiling(4, layout, options)
 
     print(

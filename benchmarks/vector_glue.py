@@ -70,8 +70,18 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write the rows here (refuses to overwrite)")
     options = parser.parse_args()
-    if options.json is not None and options.json.exists():
-        parser.error(f"{options.json} exists; pick a new name")
+    if options.game not in scoregames.GAMES:
+        parser.error(f"unknown --game {options.game!r}; valid: {', '.join(scoregames.GAMES)}")
+    for flag in ("num_envs", "steps", "repeats"):
+        if getattr(options, flag) < 1:
+            parser.error(f"--{flag.replace('_', '-')} must be >= 1, got {getattr(options, flag)}")
+    if any(not 0 <= workers <= options.num_envs for workers in options.workers):
+        parser.error(f"--workers must each be from 0 to --num-envs ({options.num_envs}), got {options.workers}")
+    if options.json is not None:  # checked before the measurements, not after
+        if options.json.exists():
+            parser.error(f"{options.json} exists; pick a new name")
+        if not options.json.parent.is_dir():
+            parser.error(f"--json {options.json}: folder {options.json.parent} does not exist")
     rows = []
     for workers in options.workers:
         row = learner_cpu_per_step(options.game, options.num_envs, workers, options.steps, options.repeats)

@@ -1,4 +1,5 @@
-"""Trained agents as diagnostics-ready policies: the Nature CNN, frame preprocessing, checkpoints.
+"""Trained agents as diagnostics-ready policies: the Nature CNN, frame preprocessing, checkpoints,
+and the run-directory and option checks both agent scripts share.
 
 The agent scripts (``agents/ppo.py``, ``agents/dqn.py``) build their networks from this module
 and save plain ``state_dict`` checkpoints with the metadata needed to rebuild them, so
@@ -15,7 +16,9 @@ torch is imported lazily, so ``import scoregames`` never needs it.
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import math
 import os
 from collections import deque
 from pathlib import Path
@@ -45,15 +48,43 @@ ALGOS = ("ppo", "dqn")
 _GYM_GRAY = np.array([0.2125, 0.7154, 0.0721])
 
 
-def parse_env_kwargs(text: str) -> dict[str, Any]:
+# Env arguments the agents set themselves, and the flag (if any) that sets each: in --env-kwargs
+# they would clash with it ("got multiple values") or silently change what the network sees.
+RESERVED_ENV_KWARGS = {
+    "hud": "--hud",
+    "reward_source": "--reward-source",
+    "num_envs": "--num-envs",
+    "workers": "--env-workers",
+    "render_mode": "--capture-video",
+    "preprocess": None,
+    "frame_stack": None,
+    "image_size": None,
+    "autoreset_mode": None,
+    "copy": None,
+}
+
+
+def parse_env_kwargs(text: str, allow_reserved: bool = False) -> dict[str, Any]:
     """An agent run's ``--env-kwargs`` (JSON text, as kept in ``args.json``) as a dict; a clear
-    error for anything but a JSON object."""
+    error for anything but a JSON object, and (unless ``allow_reserved``) for a key the agents set
+    themselves (:data:`RESERVED_ENV_KWARGS`), naming the flag to use instead.
+
+    >>> parse_env_kwargs('{"hud": "tamper"}')
+    Traceback (most recent call last):
+    ...
+    ValueError: --env-kwargs may not set 'hud': use --hud
+    """
     try:
         kwargs = json.loads(text)
     except json.JSONDecodeError as error:
         raise ValueError(f"--env-kwargs is not valid JSON ({error}): {text!r}") from None
     if not isinstance(kwargs, dict):
         raise ValueError(f'--env-kwargs must be a JSON object such as \'{{"spawn": "left"}}\', got {text!r}')
+    clash = next((key for key in kwargs if key in RESERVED_ENV_KWARGS), None)
+    if clash is not None and not allow_reserved:
+        flag = RESERVED_ENV_KWARGS[clash]
+        instead = f"use {flag}" if flag else "the agents fix it (gray 84x84 frames stacked 4, SAME_STEP autoreset)"
+        raise ValueError(f"--env-kwargs may not set {clash!r}: {instead}")
     return kwargs
 
 
@@ -208,6 +239,40 @@ def save_checkpoint(path: str | os.PathLike[str], payload: dict[str, Any]) -> No
     os.replace(tmp, path)
 
 
+def available_devices() -> list[str]:
+    """The torch devices this machine can load a checkpoint onto: cpu, each CUDA GPU, mps."""
+    import torch
+
+    devices = ["cpu"]
+    if torch.cuda.is_available():
+        devices += ["cuda", *(f"cuda:{index}" for index in range(torch.cuda.device_count()))]
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        devices.append("mps")
+    return devices
+
+
+def check_device(device: Any) -> None:
+    """A clear ``ValueError`` naming the valid devices for a device this machine does not have
+    (``"cuda"`` without a GPU, ``"cuda:3"`` with two) or one torch does not know (``"nope"``)."""
+    import torch
+
+    if not isinstance(device, (str, torch.device)):
+        return  # a dict or callable map_location: torch.load's own business
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise ValueError(f"unknown device {str(device)!r}; valid here: {', '.join(available_devices())}") from None
+    if parsed.type == "cuda":
+        present = torch.cuda.is_available() and (parsed.index or 0) < torch.cuda.device_count()
+    else:
+        present = parsed.type != "mps" or "mps" in available_devices()
+    if not present:
+        raise ValueError(
+            f"device {str(device)!r} is not available on this machine; valid here: {', '.join(available_devices())}"
+        )
+
+
 def read_checkpoint(run_dir: str | os.PathLike[str], map_location: str = "cpu") -> dict[str, Any]:
     """Load ``run_dir/checkpoint.pt`` (``weights_only=True``) and check its format, with clear errors."""
     import torch
@@ -217,6 +282,7 @@ def read_checkpoint(run_dir: str | os.PathLike[str], map_location: str = "cpu") 
         path = path / CHECKPOINT_NAME
     if not path.exists():
         raise FileNotFoundError(f"no checkpoint at {path}: expected a run directory holding {CHECKPOINT_NAME}")
+    check_device(map_location)  # else torch.load's device error would read as a corrupt file
     try:
         data = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as error:  # torch raises several types for truncated / foreign files
@@ -246,6 +312,133 @@ def load_network(data: dict[str, Any], source: str = "checkpoint") -> Any:
             f"got weights that do not fit ({first[1].strip() if len(first) > 1 else first[0]})"
         ) from error
     return network
+
+
+# ---------------------------------------------------------------------- run directories (both agents)
+ARGS_NAME = "args.json"
+
+
+def flag_name(field: str) -> str:
+    """The command-line flag of an agent's ``Args`` field (tyro spells ``num_envs`` ``--num-envs``)."""
+    return "--" + field.replace("_", "-")
+
+
+def command_line_fields(argv: list[str]) -> set[str]:
+    """The ``Args`` fields a command line sets (``--no-x-y`` sets the bool ``x_y``), so ``--resume``
+    can tell an option given again from one left at its default.
+
+    >>> sorted(command_line_fields(["--resume", "runs/a", "--total-timesteps=5", "--no-eval-greedy"]))
+    ['eval_greedy', 'no_eval_greedy', 'resume', 'total_timesteps']
+    """
+    fields = set()
+    for token in argv:
+        if token.startswith("--"):
+            field = token[2:].split("=", 1)[0].replace("-", "_")
+            fields.add(field)
+            if field.startswith("no_"):
+                fields.add(field[3:])
+    return fields
+
+
+def require_at_least(args: Any, minimum: int, *fields: str) -> None:
+    """A ``ValueError`` naming the flag for the first of ``fields`` below ``minimum``."""
+    for field in fields:
+        value = getattr(args, field)
+        if value < minimum:
+            raise ValueError(f"{flag_name(field)} must be >= {minimum}, got {value}")
+
+
+def check_env_id(env_id: str) -> None:
+    """A ``ValueError`` listing the ScoreGames ids for an id Gymnasium does not know."""
+    try:
+        gym.spec(env_id)
+    except gym.error.Error as error:
+        from scoregames.registration import ENV_IDS
+
+        raise ValueError(
+            f"unknown --env-id {env_id!r} ({error}); ScoreGames ids: {', '.join(ENV_IDS)} (or an earlier -vN "
+            "of a game); any registered Gymnasium pixel env works too, e.g. ALE/Breakout-v5 (needs ale-py installed)"
+        ) from None
+
+
+def check_run_args(args: Any) -> None:
+    """The option checks ``agents/ppo.py`` and ``agents/dqn.py`` share, run before anything is built
+    or written: a ``ValueError`` naming the flag and what it accepts, not a traceback later."""
+    require_at_least(args, 1, "total_timesteps", "num_envs", "checkpoint_every")
+    require_at_least(args, 0, "torch_threads", "eval_episodes", "stop_after_updates")
+    if not 0 <= args.seed < 2**32:  # NumPy's seed range
+        raise ValueError(f"--seed must be in 0 .. 2**32 - 1, got {args.seed}")
+    rate = args.learning_rate
+    if rate is not None and not (math.isfinite(rate) and rate > 0):
+        raise ValueError(f"--learning-rate must be a positive number, got {rate}")
+    check_env_id(args.env_id)
+    parse_env_kwargs(args.env_kwargs)
+    if args.capture_video and importlib.util.find_spec("moviepy") is None:
+        raise ValueError('--capture-video needs moviepy: pip install "gymnasium[other]"')
+
+
+def check_new_run_dir(run_dir: Path) -> None:
+    """A new run may only go into a folder that does not exist yet or is empty (nothing a user
+    made is ever overwritten); checked before the run builds anything."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise FileExistsError(f"--run-dir {run_dir} is a file, not a directory")
+    if run_dir.is_dir() and any(run_dir.iterdir()):
+        raise FileExistsError(f"run directory {run_dir} exists; refusing to overwrite (use --resume {run_dir})")
+    for parent in run_dir.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise FileExistsError(f"--run-dir {run_dir}: {parent} is a file, not a directory")
+            break
+
+
+def read_run_args(run_dir: Path) -> dict[str, Any]:
+    """The saved arguments (``args.json``) of the run ``--resume`` continues, with clear errors."""
+    path = run_dir / ARGS_NAME
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"cannot resume {run_dir}: no such run directory")
+    if not path.is_file():
+        raise FileNotFoundError(f"cannot resume {run_dir}: it holds no {ARGS_NAME} (the run's arguments)")
+    try:
+        saved = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"cannot resume {run_dir}: {path} is not valid JSON ({error})") from None
+    if not isinstance(saved, dict):
+        raise ValueError(f"cannot resume {run_dir}: {path} must hold a JSON object, got {type(saved).__name__}")
+    return saved
+
+
+def write_run_args(run_dir: Path, values: dict[str, Any]) -> None:
+    """Write ``args.json`` atomically: a kill mid-write must not leave a run that cannot be resumed."""
+    tmp = run_dir / f".{ARGS_NAME}.tmp-{os.getpid()}"
+    tmp.write_text(json.dumps(values, indent=2))
+    os.replace(tmp, run_dir / ARGS_NAME)
+
+
+def check_checkpoint_matches(checkpoint: dict[str, Any], run_dir: Path, source: str, **expected: Any) -> None:
+    """Refuse to resume from a checkpoint of another run (another game, algorithm or action count):
+    training would run on the wrong env and then overwrite the checkpoint. Keys a checkpoint lacks
+    (older runs) are not compared."""
+    for key, want in expected.items():
+        got = checkpoint.get(key)
+        if got is not None and got != want:
+            raise ValueError(
+                f"cannot resume {run_dir}: its {CHECKPOINT_NAME} is from another run: expected {key} {want!r} "
+                f"(from {source}), got {got!r}; nothing was changed"
+            )
+
+
+def video_folder(run_dir: Path, session: str | None = None) -> Path:
+    """Where ``--capture-video`` writes: ``RUN_DIR/videos`` for a new run, a new subfolder of it
+    (``session``, numbered if taken) for a resumed or restarted one -- RecordVideo numbers episodes
+    from 0 in each process, so a shared folder would replace the earlier videos."""
+    folder = run_dir / "videos"
+    if session is None:
+        return folder
+    candidate, number = folder / session, 1
+    while candidate.exists():
+        number += 1
+        candidate = folder / f"{session}-{number}"
+    return candidate
 
 
 # ---------------------------------------------------------------------- the loaded policy
@@ -284,7 +477,7 @@ class LoadedPolicy:
     def trained_with(self) -> dict[str, Any]:
         """The env arguments the agent trained with (its run's ``--env-kwargs``, e.g. game knobs
         such as ``{"spawn": "left"}``), so the positional diagnostics know the training layout."""
-        return parse_env_kwargs(self.metadata.get("args", {}).get("env_kwargs", "{}"))
+        return parse_env_kwargs(self.metadata.get("args", {}).get("env_kwargs", "{}"), allow_reserved=True)
 
     def reset(self, env: Any | None = None) -> None:
         self._history.clear()
@@ -366,15 +559,29 @@ def load_policy(
 
 
 __all__ = [
+    "ARGS_NAME",
     "CHECKPOINT_NAME",
     "DEFAULT_PREPROCESS",
     "PREPROCESSORS",
+    "RESERVED_ENV_KWARGS",
     "LoadedPolicy",
+    "available_devices",
     "build_network",
+    "check_checkpoint_matches",
+    "check_device",
+    "check_env_id",
+    "check_new_run_dir",
+    "check_run_args",
+    "command_line_fields",
+    "flag_name",
     "load_network",
     "load_policy",
     "parse_env_kwargs",
     "preprocess_frames",
     "read_checkpoint",
+    "read_run_args",
+    "require_at_least",
     "save_checkpoint",
+    "video_folder",
+    "write_run_args",
 ]

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import gymnasium as gym
@@ -19,7 +24,15 @@ pytest.importorskip("tensorboard")
 import scoregames  # noqa: E402,F401
 from agents import dqn, ppo  # noqa: E402
 from scoregames.diagnostics.policy import EvaluablePolicy  # noqa: E402
-from scoregames.policies import load_policy, preprocess_frames  # noqa: E402
+from scoregames.policies import (  # noqa: E402
+    build_network,
+    load_policy,
+    parse_env_kwargs,
+    preprocess_frames,
+    save_checkpoint,
+    video_folder,
+    write_run_args,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PPO_TINY = ["--total-timesteps", "512", "--num-envs", "2", "--num-steps", "64", "--no-cuda", "--torch-threads", "1"]
@@ -285,11 +298,8 @@ def test_ppo_env_groups_and_workers_change_the_speed_not_the_run(tmp_path: Path)
 
 def test_ctrl_c_with_env_workers_checkpoints_and_resumes(tmp_path: Path) -> None:
     """Ctrl-C reaches the whole process group: the workers leave it to the learner, which
-    finishes its update, checkpoints and closes them; the run then resumes."""
-    import os
-    import signal
-    import time
-
+    finishes its update, checkpoints and closes them, and exits with 130 (not 0: the run is not
+    finished, so `train && diagnose` stops); the run then resumes."""
     run_dir = tmp_path / "interrupted"
     command = [sys.executable, str(ROOT / "agents" / "ppo.py"), *PPO_TINY, "--env-workers", "2"]
     command += ["--total-timesteps", "1000000", "--run-dir", str(run_dir)]
@@ -302,8 +312,8 @@ def test_ctrl_c_with_env_workers_checkpoints_and_resumes(tmp_path: Path) -> None
         time.sleep(0.5)
     os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err[-3000:]
-    assert "stopped at update" in out and "Traceback" not in err
+    assert proc.returncode == 130, err[-3000:]
+    assert "stopped by SIGINT at update" in out and "Traceback" not in err
     saved = checkpoint(run_dir)
     assert saved["global_step"] == saved["update"] * 128
     resumed = run_script("ppo.py", "--resume", str(run_dir), "--total-timesteps", str(saved["global_step"] + 256))
@@ -449,3 +459,251 @@ def test_act_returns_the_sampled_action_its_log_prob_and_value() -> None:
     np.testing.assert_array_equal(fetched[2], value.flatten().numpy())
     _, relogprob, _, _ = agent.get_action_and_value(frames, torch.as_tensor(fetched[0]).long())
     np.testing.assert_array_equal(relogprob.detach().numpy(), fetched[1])  # the update scores the same action
+
+
+# ---------------------------------------------------------------------- refused starts, resume, signals
+AGENTS = {"ppo.py": ppo, "dqn.py": dqn}
+TINY_ARGS = {  # the tiny budgets above, as Args fields (for run directories written without training)
+    "ppo.py": {"total_timesteps": 256, "num_envs": 2, "num_steps": 64, "cuda": False, "torch_threads": 1},
+    "dqn.py": {
+        "total_timesteps": 300, "learning_starts": 100, "buffer_size": 2000, "cuda": False, "torch_threads": 1,
+        "target_network_frequency": 50,
+    },
+}  # fmt: skip
+
+
+def fake_run(run_dir: Path, script: str, args_env_id: str, checkpoint_env_id: str | None, n_actions: int = 3) -> None:
+    """A run directory as the script leaves it, without training: args.json and (unless
+    ``checkpoint_env_id`` is None) a checkpoint of an untrained network for ``n_actions`` actions."""
+    agent = AGENTS[script]
+    run_dir.mkdir(parents=True)
+    args = agent.Args(env_id=args_env_id, run_dir=str(run_dir), **TINY_ARGS[script])
+    if script == "ppo.py":
+        args.learning_rate = 1e-3
+    write_run_args(run_dir, dataclasses.asdict(args))
+    if checkpoint_env_id is not None:
+        algo = script.removesuffix(".py")
+        network = build_network(algo, n_actions)
+        payload = {"algo": algo, "env_id": checkpoint_env_id, "hud": "standard", "reward_source": "true"}
+        payload |= {"n_actions": n_actions, "obs_shape": [4, 84, 84], "preprocess": "gym-gray-area84"}
+        payload |= {"model": network.state_dict(), "global_step": 256, "update": 2}
+        save_checkpoint(run_dir / "checkpoint.pt", payload)
+
+
+@pytest.mark.parametrize("script", ["ppo.py", "dqn.py"])
+@pytest.mark.parametrize(
+    ("checkpoint_env_id", "n_actions", "message"),
+    [
+        (
+            "ScoreGames/Catch-v1",
+            3,
+            "expected env_id 'ScoreGames/Breakout-v0' (from args.json), got 'ScoreGames/Catch-v1'",
+        ),
+        ("ScoreGames/Breakout-v0", 3, "expected n_actions 4 (from the env ScoreGames/Breakout-v0), got 3"),
+    ],
+)
+def test_resume_refuses_another_runs_checkpoint_and_changes_nothing(
+    tmp_path: Path, script: str, checkpoint_env_id: str, n_actions: int, message: str
+) -> None:
+    """A Catch (3-action) checkpoint in a Breakout run directory would train on the wrong game and
+    then be overwritten by a checkpoint load_policy cannot read: refused before anything runs."""
+    run_dir = tmp_path / "run"
+    fake_run(run_dir, script, "ScoreGames/Breakout-v0", checkpoint_env_id, n_actions)
+    saved = json.loads((run_dir / "args.json").read_text())
+    write_run_args(run_dir, {**saved, "capture_video": True})  # RecordVideo makes its folder: removed again
+    before = {path.name: path.read_bytes() for path in run_dir.iterdir()}
+    proc = run_script(script, "--resume", str(run_dir), check=False)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+    assert {path.name: path.read_bytes() for path in run_dir.iterdir()} == before  # no events, no videos
+
+
+def test_a_run_killed_before_its_first_checkpoint_restarts_on_resume(tmp_path: Path) -> None:
+    """SIGKILL before the first checkpoint leaves args.json and events: --run-dir refuses the folder,
+    --resume restarts the run from step 0 with its saved args, keeping the stopped attempt's events."""
+    run_dir = tmp_path / "killed"
+    command = [sys.executable, str(ROOT / "agents" / "ppo.py"), *PPO_TINY, "--total-timesteps", "1000000"]
+    proc = subprocess.Popen([*command, "--checkpoint-every", "1000", "--run-dir", str(run_dir)], cwd=ROOT)
+    deadline = time.time() + 120
+    while not list(run_dir.glob("events.*")):
+        assert time.time() < deadline and proc.poll() is None
+        time.sleep(0.2)
+    proc.kill()
+    proc.wait()
+    assert not (run_dir / "checkpoint.pt").exists()
+    [stopped_events] = run_dir.glob("events.*")
+    refused = run_script("ppo.py", *PPO_TINY, "--run-dir", str(run_dir), check=False)
+    assert refused.returncode == 2 and f"use --resume {run_dir}" in refused.stderr
+
+    restarted = run_script("ppo.py", "--resume", str(run_dir), "--total-timesteps", "256")
+    assert "restarting the run from step 0" in restarted.stdout and "update 1/2" in restarted.stdout
+    assert checkpoint(run_dir)["global_step"] == 256 and stopped_events.exists()
+    assert len(list(run_dir.glob("events.*"))) == 2
+    assert len(scalars(run_dir, "charts/learning_rate")) == 2  # TensorBoard shows the restart only
+    assert json.loads((run_dir / "args.json").read_text())["total_timesteps"] == 1000000  # the user's record
+
+
+def test_dqn_resume_restarts_a_run_without_checkpoint(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    fake_run(run_dir, "dqn.py", "ScoreGames/Catch-v1", checkpoint_env_id=None)
+    proc = run_script("dqn.py", "--resume", str(run_dir))
+    assert "restarting the run from step 0" in proc.stdout
+    assert checkpoint(run_dir)["global_step"] == 300
+    assert json.loads((run_dir / "summary.json").read_text())["finished"] is True
+
+
+def test_videos_go_into_the_run_dir_and_a_resume_keeps_the_earlier_ones(tmp_path: Path) -> None:
+    run_dir = tmp_path / "a" / "run"
+    tiny = [*PPO_TINY[2:], "--total-timesteps", "256", "--capture-video"]
+    run_script("ppo.py", *tiny, "--run-dir", str(run_dir), "--stop-after-updates", "1")
+    first = run_dir / "videos" / "rl-video-episode-0.mp4"
+    before = first.read_bytes()
+    run_script("ppo.py", "--resume", str(run_dir))
+    assert first.read_bytes() == before
+    assert (run_dir / "videos" / "resumed-at-step-128" / "rl-video-episode-0.mp4").is_file()
+    assert not (ROOT / "videos" / "run").exists()  # not beside the working directory any more
+
+
+def test_video_folder_never_reuses_a_folder(tmp_path: Path) -> None:
+    assert video_folder(tmp_path) == tmp_path / "videos"
+    assert video_folder(tmp_path, "resumed-at-step-5") == tmp_path / "videos" / "resumed-at-step-5"
+    (tmp_path / "videos" / "resumed-at-step-5").mkdir(parents=True)
+    assert video_folder(tmp_path, "resumed-at-step-5") == tmp_path / "videos" / "resumed-at-step-5-2"
+
+
+@pytest.mark.parametrize(
+    ("script", "options", "message"),
+    [
+        ("ppo.py", ["--num-minibatches", "0"], "--num-minibatches must be >= 1, got 0"),
+        ("ppo.py", ["--total-timesteps", "100"], "less than one batch (--num-envs x --num-steps = 128 steps)"),
+        ("ppo.py", ["--env-kwargs", '{"hud": "tamper"}'], "may not set 'hud': use --hud"),
+        ("ppo.py", ["--env-id", "Nope"], "ScoreGames ids: ScoreGames/Catch-v1, ScoreGames/Breakout-v0"),
+        ("ppo.py", ["--hud", "bogus"], "unknown HUD preset 'bogus'; valid: standard"),
+        ("ppo.py", ["--seed", "-1"], "--seed must be in 0 .. 2**32 - 1"),
+        ("dqn.py", ["--exploration-fraction", "0"], "--exploration-fraction must be > 0"),
+        ("dqn.py", ["--train-frequency", "0"], "--train-frequency must be >= 1, got 0"),
+    ],
+)
+def test_bad_options_fail_in_one_line_before_a_run_dir_exists(
+    tmp_path: Path, script: str, options: list[str], message: str
+) -> None:
+    run_dir = tmp_path / "run"
+    tiny = PPO_TINY if script == "ppo.py" else DQN_TINY
+    proc = run_script(script, *tiny, *options, "--run-dir", str(run_dir), check=False)
+    assert proc.returncode == 2 and message in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not run_dir.exists()
+
+
+@pytest.mark.parametrize(
+    ("script", "fields", "message"),
+    [
+        ("ppo.py", {"num_envs": 0}, "--num-envs must be >= 1"),
+        ("ppo.py", {"num_steps": 0}, "--num-steps must be >= 1"),
+        ("ppo.py", {"checkpoint_every": 0}, "--checkpoint-every must be >= 1"),
+        ("ppo.py", {"torch_threads": -1}, "--torch-threads must be >= 0"),
+        ("ppo.py", {"learning_rate": -1.0}, "--learning-rate must be a positive number"),
+        ("ppo.py", {"eval_episodes": -1}, "--eval-episodes must be >= 0"),
+        ("ppo.py", {"num_minibatches": 2000}, "--num-minibatches must be at most the batch size (1024)"),
+        ("ppo.py", {"env_kwargs": '{"reward_source": "displayed"}'}, "use --reward-source"),
+        ("ppo.py", {"env_id": "ScoreGames/Catch-v9"}, "versioned environments"),
+        ("dqn.py", {"target_network_frequency": 0}, "--target-network-frequency must be >= 1"),
+        ("dqn.py", {"buffer_size": 0}, "--buffer-size must be >= 1"),
+        ("dqn.py", {"batch_size": 0}, "--batch-size must be >= 1"),
+        ("dqn.py", {"total_timesteps": 1000}, "must exceed --learning-starts 80000"),
+        ("dqn.py", {"env_kwargs": '{"workers": 2}'}, "use --env-workers"),
+    ],
+)
+def test_prepare_run_refuses_bad_options_and_writes_nothing(
+    tmp_path: Path, script: str, fields: dict, message: str
+) -> None:
+    agent = AGENTS[script]
+    run_dir = tmp_path / "run"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        agent.prepare_run(agent.Args(run_dir=str(run_dir), **fields))
+    assert not run_dir.exists()
+
+
+def test_run_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    taken = tmp_path / "results.txt"
+    taken.write_text("the user's")
+    for target, message in ((taken, "is a file, not a directory"), (taken / "run", f"{taken} is a file")):
+        proc = run_script("ppo.py", *PPO_TINY, "--run-dir", str(target), check=False)
+        assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+    assert taken.read_text() == "the user's"
+
+
+@pytest.mark.parametrize("script", ["ppo.py", "dqn.py"])
+def test_resume_without_a_readable_args_json_says_why(tmp_path: Path, script: str) -> None:
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    (corrupt / "args.json").write_text("{not json")
+    cases = [
+        (tmp_path / "nowhere", "no such run directory"),
+        (tmp_path, "holds no args.json"),
+        (corrupt, "not valid JSON"),
+    ]
+    for run_dir, message in cases:
+        proc = run_script(script, "--resume", str(run_dir), check=False)
+        assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_resume_takes_budget_and_evaluation_from_the_command_line_only_when_given(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    fake_run(run_dir, "ppo.py", "ScoreGames/Catch-v1", checkpoint_env_id=None)
+    saved = json.loads((run_dir / "args.json").read_text())
+    write_run_args(run_dir, {**saved, "eval_episodes": 3, "eval_greedy": True, "checkpoint_every": 7})
+    args, _, _ = ppo.prepare_run(ppo.Args(resume=str(run_dir), num_envs=4, hud="tamper"), {"resume"})
+    assert (args.eval_episodes, args.eval_greedy, args.checkpoint_every, args.total_timesteps) == (3, True, 7, 256)
+    assert (args.num_envs, args.hud) == (2, "standard")  # args.json wins for everything else
+    given = {"resume", "eval_episodes", "eval_greedy", "total_timesteps", "no_eval_greedy"}
+    cli = ppo.Args(resume=str(run_dir), eval_episodes=0, eval_greedy=False, total_timesteps=10_000_000)
+    args, _, _ = ppo.prepare_run(cli, given)
+    assert (args.eval_episodes, args.eval_greedy, args.total_timesteps) == (0, False, 10_000_000)
+
+
+def test_sigterm_stops_dqn_with_a_checkpoint_and_status_143(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    command = [sys.executable, str(ROOT / "agents" / "dqn.py"), *DQN_TINY, "--total-timesteps", "1000000"]
+    command += ["--checkpoint-every", "5", "--run-dir", str(run_dir)]
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (run_dir / "checkpoint.pt").exists():  # the loop (and its signal handler) is running
+        assert time.time() < deadline and proc.poll() is None, proc.communicate()
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err[-3000:]
+    assert "stopped by SIGTERM" in out and not (run_dir / "summary.json").exists()
+    assert checkpoint(run_dir)["global_step"] < 1000000
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"hud": "tamper"}', "use --hud"),
+        ('{"num_envs": 4}', "use --num-envs"),
+        ('{"autoreset_mode": "next_step"}', "the agents fix it"),
+        ('{"preprocess": false}', "the agents fix it"),
+    ],
+)
+def test_env_kwargs_refuse_what_a_dedicated_flag_sets(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_env_kwargs(text)
+    assert parse_env_kwargs(text, allow_reserved=True) == json.loads(text)  # old runs still load
+
+
+def test_a_device_problem_is_not_reported_as_a_corrupt_checkpoint(ppo_run: Path) -> None:
+    with pytest.raises(ValueError, match="unknown device 'nope'; valid here: cpu"):
+        load_policy(ppo_run, device="nope")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="device 'cuda' is not available on this machine; valid here: cpu"):
+            load_policy(ppo_run, device="cuda")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [(["--json", "/nonexistent/x.json"], "folder /nonexistent does not exist"), (["--episodes", "0"], ">= 1")],
+)
+def test_reference_scores_refuses_bad_options_before_playing(options: list[str], message: str) -> None:
+    proc = run_script("reference_scores.py", "--games", "Catch", *options, check=False)
+    assert proc.returncode == 2 and message in proc.stderr

@@ -55,3 +55,28 @@ def test_train_sps_times_the_loop_and_the_ceiling_and_keeps_an_existing_result(t
     again = subprocess.run([*command, "--json", str(out)], capture_output=True, text=True, timeout=60)
     assert again.returncode == 2 and "exists" in again.stderr
     assert out.read_text() == before
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--json", "/nonexistent/glue.json"], "folder /nonexistent does not exist"),
+        (["--steps", "0"], "--steps must be >= 1"),
+        (["--repeats", "0"], "--repeats must be >= 1"),
+    ],
+)
+def test_vector_glue_refuses_bad_options_before_measuring(options: list[str], message: str) -> None:
+    refused = run_glue(*options)
+    assert refused.returncode == 2 and message in refused.stderr
+
+
+def test_train_sps_shows_the_agents_own_message_when_it_refuses_a_layout(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    command = [sys.executable, str(ROOT / "benchmarks" / "train_sps.py"), "--skip-ale", "--env-groups", "3"]
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1 and "--env-groups must divide --num-envs (8), got 3" in refused.stderr
+    assert "Traceback" not in refused.stderr and "CalledProcessError" not in refused.stderr
+    missing = subprocess.run(
+        [*command[:2], "--json", str(tmp_path / "no" / "sps.json")], capture_output=True, text=True
+    )
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
