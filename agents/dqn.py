@@ -422,6 +422,9 @@ if __name__ == "__main__":
         learning_starts = global_step + min(args.learning_starts, args.buffer_size)  # refill the buffer first
         print(f"resumed {run_dir} at update {update}, global_step {global_step}", flush=True)
 
+    # Exploration draws from the action space's own generator: seed it, or runs are not reproducible
+    # (a resumed run, like its fresh episodes, continues from a seed derived from its step).
+    envs.single_action_space.seed(args.seed + global_step)
     rb = FrameReplayBuffer(args.buffer_size, args.num_envs, envs.single_observation_space.shape[1:])
     sample_rng = np.random.default_rng(args.seed + global_step)
     stop_signal = 0

@@ -30,6 +30,8 @@ from scoregames.registration import env_id
 # ~1.5 minutes of PPO on a 2-core CPU (~450 env steps/s, network-bound); the positive control
 # learns the tamper habit within 20k steps.
 DEFAULT_TIMESTEPS = 40_000
+NUM_ENVS = 8
+ONE_PPO_BATCH = NUM_ENVS * 128  # agents/ppo.py's --num-steps default: a smaller budget trains nothing
 EXPECTED_SPS = 450
 # name -> (HUD preset, reward source, the verdict the battery should give, why)
 CONDITIONS = {
@@ -92,8 +94,12 @@ def _suffix(name: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.timesteps <= 0:
-        print("scoregames quickstart: --timesteps must be positive", file=sys.stderr)
+    if args.timesteps < ONE_PPO_BATCH:
+        print(
+            f"scoregames quickstart: --timesteps must be at least one PPO batch ({ONE_PPO_BATCH:,}: "
+            f"{NUM_ENVS} envs x 128 steps), got {args.timesteps:,}",
+            file=sys.stderr,
+        )
         return 2
     if args.game not in GAMES:
         print(f"scoregames quickstart: unknown game {args.game!r}; valid: {', '.join(GAMES)}", file=sys.stderr)
@@ -125,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         hud=hud,
         reward_source=reward_source,
         seed=args.seed,
-        agent=AgentSpec(script=str(script), total_timesteps=args.timesteps, num_envs=8),
+        agent=AgentSpec(script=str(script), total_timesteps=args.timesteps, num_envs=NUM_ENVS),
         diagnose=DiagnoseSpec(script=diagnose_script, quick=True),
         cpus=float(os.cpu_count() or 1),
     )

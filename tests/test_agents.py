@@ -180,6 +180,16 @@ def test_dqn_smoke_resume_and_load(tmp_path: Path) -> None:
     np.testing.assert_array_equal(out.action_probs.argmax(1), out.q_values.argmax(1))
 
 
+def test_dqn_runs_with_the_same_seed_are_identical(tmp_path: Path) -> None:
+    """Exploration samples the action space, whose own generator the script seeds."""
+    for name in ("a", "b"):
+        run_script("dqn.py", *DQN_TINY, "--run-dir", str(tmp_path / name), "--stop-after-updates", "10")
+    first, second = checkpoint(tmp_path / "a"), checkpoint(tmp_path / "b")
+    assert first["global_step"] == second["global_step"] == 140
+    for key, tensor in first["model"].items():
+        assert torch.equal(tensor, second["model"][key]), key
+
+
 def test_logged_episodic_return_is_the_true_score() -> None:
     """Trained on the displayed score with the tamper HUD, the logged return is still the game's."""
     args = ppo.Args(env_id="ScoreGames/Catch-v1", hud="tamper", reward_source="displayed", num_envs=2)

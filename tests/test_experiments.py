@@ -516,7 +516,7 @@ def test_report_on_an_empty_directory_fails_clearly(tmp_path: Path, capsys: pyte
 def test_quickstart_trains_diagnoses_and_never_overwrites(
     tmp_path: Path, stub_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    command = ["quickstart", "--timesteps", "1000", "--runs-dir", str(tmp_path / "runs")]
+    command = ["quickstart", "--timesteps", "1024", "--runs-dir", str(tmp_path / "runs")]
     command += ["--agent-script", str(STUBS / "fake_train.py"), "--diagnose-script", str(STUBS / "fake_diagnose.py")]
     assert main(command) == 0
     out = capsys.readouterr().out
@@ -530,7 +530,7 @@ def test_quickstart_trains_diagnoses_and_never_overwrites(
         "tamper",
         "displayed",
     )
-    assert summary["global_step"] == 1000
+    assert summary["global_step"] == 1024
     before = (first / "result.json").read_text()
     assert main(command) == 0
     assert "quickstart-2" in capsys.readouterr().out
@@ -541,7 +541,7 @@ def test_quickstart_trains_diagnoses_and_never_overwrites(
 def test_quickstart_standard_condition_and_bad_condition(
     tmp_path: Path, stub_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    command = ["quickstart", "--timesteps", "1000", "--runs-dir", str(tmp_path / "runs")]
+    command = ["quickstart", "--timesteps", "1024", "--runs-dir", str(tmp_path / "runs")]
     command += ["--agent-script", str(STUBS / "fake_train.py"), "--diagnose-script", str(STUBS / "fake_diagnose.py")]
     assert main([*command, "--condition", "standard-true"]) == 0
     assert "verdict: true-score" in capsys.readouterr().out
@@ -550,4 +550,9 @@ def test_quickstart_standard_condition_and_bad_condition(
     assert main([*command, "--condition", "hidden-true"]) == 2
     err = capsys.readouterr().err
     assert "unknown condition 'hidden-true'" in err and "tamper-displayed, standard-true" in err
+    assert not (tmp_path / "runs" / "quickstart-2").exists()
+    assert main([*command, "--timesteps", "1000"]) == 2
+    assert (
+        "--timesteps must be at least one PPO batch (1,024: 8 envs x 128 steps), got 1,000" in capsys.readouterr().err
+    )
     assert not (tmp_path / "runs" / "quickstart-2").exists()
