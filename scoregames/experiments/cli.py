@@ -85,43 +85,59 @@ def _stored_config(results_dir: Path, experiment: dict[str, Any]) -> tuple[str, 
 
 def _check_resume(
     config: ExperimentConfig, config_file: Path, results_dir: Path, experiment: dict[str, Any]
-) -> str | None:
-    """None if ``config`` may continue ``results_dir``, else why not. A difference in how cells
-    run (resources, interpreter) is allowed, with a note; the stored config is kept either way."""
+) -> tuple[str | None, bool]:
+    """``(why not, grows)``: why ``config`` may not continue ``results_dir`` (None if it may), and
+    whether it grows the grid (keeps every stored game, seed and condition and adds more). A
+    difference in how cells run (resources, interpreter) is allowed, with a note."""
     if not any(results_dir.iterdir()):
-        return None
+        return None, False
     stored = _stored_config(results_dir, experiment)
     if stored is None:
         if (results_dir / "cells").is_dir():
-            return None  # results without a stored config: the per-cell fingerprints are checked below
+            return None, False  # results without a stored config: the per-cell fingerprints are checked below
         return (
             f"{results_dir} holds files but no experiment (no config.toml, experiment.json or cells/); "
             "--resume continues a results directory of scoregames experiment: choose another --out"
-        )
+        ), False
     text, where = stored
     origin = experiment.get("config_path") or where
     name = experiment.get("name") if isinstance(experiment.get("name"), str) else None
     try:
-        differences, run_differences = compare_configs(text, origin, config, name)
+        differences, run_differences, growth = compare_configs(text, origin, config, name)
     except ConfigError as error:
         return (
             f"{where}, the config {results_dir} was started with, cannot be read ({error}), so this config "
             "cannot be checked against it: restore it, or choose another --out"
-        )
+        ), False
     if differences:
         return (
             f"{results_dir} was started with another config ({where}); {config_file} differs in: "
             + "; ".join(differences)
-            + ". --resume continues a run only with the config it was started with: resume with that config, "
-            "or choose another --out for this one"
-        )
+            + ". --resume continues a run with the config it was started with, or one that only adds games, "
+            "seeds or conditions: resume with such a config, or choose another --out for this one"
+        ), False
     if run_differences:
         print(
             f"note: running with this config's {'; '.join(run_differences)}; "
             f"{where} keeps the config the run was started with",
             file=sys.stderr,
         )
-    return None
+    if growth:
+        print(f"note: the grid grows: {'; '.join(growth)}", file=sys.stderr)
+    return None, bool(growth)
+
+
+def _grow_stored_config(results_dir: Path, config: ExperimentConfig) -> None:
+    """The grid grew: the config it grew from is kept as ``config-before-N.toml``, and config.toml
+    becomes the larger one (so a later resume with the smaller config is refused, not shrinking)."""
+    stored = results_dir / "config.toml"
+    if stored.is_file():
+        number = 1
+        while (kept := results_dir / f"config-before-{number}.toml").exists():
+            number += 1
+        stored.rename(kept)
+    with open(stored, "x", encoding="utf-8") as file:
+        file.write(config.source)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -154,8 +170,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     experiment = _read_experiment(results_dir) if results_dir.is_dir() else {}
     stored = _stored_config(results_dir, experiment) if results_dir.is_dir() else None
+    grows = False
     if not args.dry_run and args.resume and results_dir.is_dir():
-        refusal = _check_resume(config, args.config, results_dir, experiment)
+        refusal, grows = _check_resume(config, args.config, results_dir, experiment)
         if refusal:
             print(f"scoregames experiment: {refusal}", file=sys.stderr)
             return 2
@@ -194,13 +211,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"scoregames experiment: cannot create --out {results_dir}: {error.strerror or error}", file=sys.stderr)
         return 2
     # A resumed run keeps the config it was started with (checked equal above, but for how cells
-    # run): config.toml is written once, never replaced.
-    started_with = stored[0] if stored is not None else config.source
+    # run): config.toml is written once and only ever replaced by a grown grid, the old one kept.
+    if grows:
+        _grow_stored_config(results_dir, config)
+    started_with = stored[0] if stored is not None and not grows else config.source
     write_json_atomic(
         results_dir / "experiment.json",
         {
             "name": config.name,
-            "config_path": experiment.get("config_path", config.path) if stored is not None else config.path,
+            "config_path": experiment.get("config_path", config.path)
+            if stored is not None and not grows
+            else config.path,
             "config": started_with,
             "command": _command(args, results_dir),
             "backend": args.backend,

@@ -394,6 +394,11 @@ def settings(config: ExperimentConfig) -> dict[str, Any]:
     }
 
 
+def _keeps(before: list[Any], after: list[Any]) -> bool:
+    """Whether ``after`` holds every entry of ``before`` (a grid axis that only grew)."""
+    return all(entry in after for entry in before)
+
+
 def _raw_settings(text: str) -> dict[str, Any]:
     """The TOML's keys as written (the fallback when a stored config no longer loads)."""
     flat: dict[str, Any] = {}
@@ -409,16 +414,21 @@ def _shown(value: Any) -> str:
     return "not set" if value is None else repr(value)
 
 
+# The grid's axes: a config that keeps every stored entry and adds more grows the grid.
+GRID_AXES = ("[experiment] games", "[experiment] seeds", "[[conditions]]")
+
+
 def compare_configs(
     stored_text: str, stored_path: str | Path, config: ExperimentConfig, stored_name: str | None = None
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[str], list[str], list[str]]:
     """How ``config`` differs from the config a results directory was started with.
 
-    Returns ``(differences, run_differences)``, each a list of ``"KEY (STORED there, NEW here)"``;
-    ``differences`` change what the cells compute, ``run_differences`` only how they run
-    (:data:`RUN_SETTINGS`). ``stored_path`` is where the stored config was first loaded from
-    (its relative scripts are found from there); ``stored_name`` the experiment's recorded name.
-    Raises :class:`ConfigError` when the stored text is not TOML at all.
+    Returns ``(differences, run_differences, growth)``, each a list of ``"KEY (STORED there, NEW
+    here)"``; ``differences`` change what the cells compute, ``run_differences`` only how they run
+    (:data:`RUN_SETTINGS`), ``growth`` adds games, seeds or conditions and keeps every stored one
+    (:data:`GRID_AXES`: the stored cells stay as they are). ``stored_path`` is where the stored
+    config was first loaded from (its relative scripts are found from there); ``stored_name`` the
+    experiment's recorded name. Raises :class:`ConfigError` when the stored text is not TOML at all.
     """
     try:
         stored = parse_config(stored_text, stored_path)
@@ -434,9 +444,13 @@ def compare_configs(
         new = _raw_settings(config.source)
     differences: list[str] = []
     run_differences: list[str] = []
+    growth: list[str] = []
     for key in dict.fromkeys([*old, *new]):
         before, after = old.get(key), new.get(key)
         if before != after:
             line = f"{key} ({_shown(before)} there, {_shown(after)} here)"
-            (run_differences if key in RUN_SETTINGS else differences).append(line)
-    return differences, run_differences
+            if key in GRID_AXES and isinstance(before, list) and isinstance(after, list) and _keeps(before, after):
+                growth.append(line)
+            else:
+                (run_differences if key in RUN_SETTINGS else differences).append(line)
+    return differences, run_differences, growth
