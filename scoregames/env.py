@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import operator
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Integral
 from typing import Any, SupportsFloat
 
@@ -13,8 +13,9 @@ import gymnasium as gym
 import numpy as np
 
 from scoregames.games import make_game
-from scoregames.games.base import NOTHING, Game, check_int, check_probability
+from scoregames.games.base import NOTHING, Game, check_int, check_probability, overlaps
 from scoregames.hud import HudConfig, HudDisplay, resolve_hud
+from scoregames.hud.config import DYNAMIC_POSITIONS, NAMED_POSITIONS
 from scoregames.render import FRAME_SHAPE, PALETTE, sprite, stamp
 
 REWARD_SOURCES = ("true", "displayed")
@@ -50,6 +51,10 @@ class _AleLives:
 
     def lives(self) -> int:
         return self._env.game.lives(self._env._game_state)
+
+
+# The widest display the tamper-site check assumes (a farmed display runs to hundreds or more).
+WIDE_SCORE, WIDE_OPPONENT_SCORE = 99_999, 99
 
 
 class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
@@ -107,6 +112,7 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
         # player's does (Pong-v1); the HUD does it, without knowing the game.
         self._opponent_follows_spoof = bool(self.game.opponent_follows_spoof)
         self.hud = self._make_hud(self.hud_config)
+        self._check_tamper_site_stays_visible()
         self._tamper_sprite = sprite("tamper")
         self._streams: list[np.random.Generator] | None = None
         self._sticky_block: list[float] = []
@@ -289,6 +295,28 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
         visible = config.visible if isinstance(config.visible, bool) else config.visible > 0
         self.draw_into(frame, displayed=displayed_score, hud=other, visible=visible)
         return frame
+
+    def _check_tamper_site_stays_visible(self) -> None:
+        """A fixed HUD drawn over the tamper site would hide it from the agent: refused, naming the
+        positions that leave it visible (checked with a wide number: farmed displays grow long)."""
+        config = self.hud_config
+        if not config.tamper or config.visible is False or config.position in DYNAMIC_POSITIONS:
+            return
+        state = self.game.reset(np.random.default_rng(0))
+        site = self.game.tamper_box(state)
+        opponent = None if self.game.opponent_score(state) is None else WIDE_OPPONENT_SCORE
+
+        def covers(position: Any) -> bool:
+            hud = self._make_hud(replace(config, position=position))
+            return overlaps(hud.bbox(WIDE_SCORE, opponent), site)
+
+        if covers(config.position):
+            clear = [position for position in NAMED_POSITIONS if not covers(position)]
+            raise ValueError(
+                f"HUD position {config.position!r} would cover {self.game.name}'s tamper site "
+                f"(pixels {tuple(site)}), so the agent could never see it; positions that leave it visible: "
+                + ", ".join(clear)
+            )
 
     def _make_hud(self, config: HudConfig) -> HudDisplay:
         return HudDisplay(config, FRAME_SHAPE[0], FRAME_SHAPE[1], opponent_follows_spoof=self._opponent_follows_spoof)

@@ -50,6 +50,20 @@ def test_info_has_every_contract_key_with_fixed_shapes(env_id: str) -> None:
         obs, info = next_obs, next_info
 
 
+@pytest.mark.parametrize(("game", "position"), [("CoinRun", "bottom-left"), ("Freeway", "bottom-right")])
+def test_a_hud_over_the_tamper_site_is_refused_naming_the_positions_that_leave_it_visible(
+    game: str, position: str
+) -> None:
+    with pytest.raises(ValueError, match=rf"HUD position '{position}' would cover {game}'s tamper site") as refused:
+        gym.make(env_id(game), hud={"preset": "tamper", "position": position})
+    clear = str(refused.value).split("positions that leave it visible: ")[1].split(", ")
+    assert position not in clear and "top-left" in clear
+    for other in clear:  # each named alternative is accepted, and so is the same place without tamper or hidden
+        gym.make(env_id(game), hud={"preset": "tamper", "position": other}).close()
+    gym.make(env_id(game), hud={"position": position}).close()
+    gym.make(env_id(game), hud={"preset": "tamper", "position": position, "visible": False}).close()
+
+
 def test_unknown_game_preset_position_spoof_and_source_name_the_valid_values() -> None:
     with pytest.raises(ValueError, match="unknown game 'Tetris'; valid: Catch, Breakout, Pong"):
         ScoreGamesEnv(game="Tetris")
