@@ -16,7 +16,6 @@ does not go on with an unfinished run.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import os
@@ -46,25 +45,23 @@ try:  # ALE ids (ALE/Breakout-v5) for side-by-side runs, when ale-py is installe
 except ImportError:
     pass
 from scoregames.policies import (  # noqa: E402
-    ARGS_NAME,
     CHECKPOINT_NAME,
     agent_vector_env,
     build_network,
-    check_checkpoint_matches,
-    check_new_run_dir,
+    check_env_matches_checkpoint,
     check_run_args,
     command_line_fields,
     life_lost,
     load_network,
     load_policy,
+    new_run_dir,
+    open_run_dir,
     parse_env_kwargs,
     preprocess_frames,
-    read_checkpoint,
-    read_run_args,
     require_at_least,
+    restore_run,
     save_checkpoint,
     video_folder,
-    write_run_args,
 )
 from scoregames.registration import is_scoregames_id  # noqa: E402
 
@@ -316,31 +313,11 @@ def prepare_run(args: Args, given: set[str] | frozenset[str] = frozenset()) -> t
     """Check every option and resolve the run directory, writing nothing. On --resume, restore the
     saved args (``given``: the fields set on this command line) and the checkpoint, if there is one."""
     if args.resume:
-        run_dir = Path(args.resume)
-        saved = read_run_args(run_dir)
-        fields = {f.name for f in dataclasses.fields(Args)}
-        checkpoint = read_checkpoint(run_dir) if (run_dir / CHECKPOINT_NAME).exists() else None
-        if checkpoint is None and set(saved) - fields:  # nothing else tells whose run this is
-            raise ValueError(
-                f"cannot resume {run_dir}: its {ARGS_NAME} is not a dqn.py run's (options {sorted(set(saved) - fields)})"
-            )
-        merged = {k: v for k, v in saved.items() if k in fields}
-        merged.update({k: getattr(args, k) for k in RESUME_FROM_THIS_MACHINE})
-        merged.update({k: getattr(args, k) for k in RESUME_FROM_COMMAND_LINE if k in given})
-        merged.setdefault("episodic_life", False)  # runs made before the option learned without it
-        args = Args(**merged)
-        if checkpoint is not None:  # another run's checkpoint (game, algorithm) would train on the wrong env
-            check_checkpoint_matches(checkpoint, run_dir, "dqn.py", algo="dqn")
-            check_checkpoint_matches(
-                checkpoint, run_dir, ARGS_NAME, env_id=args.env_id, hud=args.hud, reward_source=args.reward_source
-            )
+        args, checkpoint = restore_run(args, given, "dqn", RESUME_FROM_THIS_MACHINE, RESUME_FROM_COMMAND_LINE)
         check_args(args)
-        return args, run_dir, checkpoint
+        return args, Path(args.resume), checkpoint
     check_args(args)
-    run_name = f"{args.env_id}__{args.exp_name}__{args.seed}__{int(time.time())}".replace("/", "").replace(":", "")
-    run_dir = Path(args.run_dir) if args.run_dir else Path("runs") / run_name
-    check_new_run_dir(run_dir)
-    args.run_dir = str(run_dir)
+    run_dir = new_run_dir(args)
     return args, run_dir, None
 
 
@@ -369,18 +346,8 @@ if __name__ == "__main__":
         assert isinstance(envs.single_action_space, gym.spaces.Discrete), "only discrete action space is supported"
         ours = is_scoregames_id(args.env_id)
         n_actions = int(envs.single_action_space.n)
-        if checkpoint is not None:  # the env's actions and frames must be the checkpoint's too
-            try:
-                check_checkpoint_matches(
-                    checkpoint, run_dir, f"the env {args.env_id}", n_actions=n_actions,
-                    obs_shape=list(envs.single_observation_space.shape),
-                )  # fmt: skip
-            except ValueError:
-                envs.close()
-                for folder in reversed(new_folders):  # made (empty) by RecordVideo with --capture-video
-                    with contextlib.suppress(OSError):
-                        folder.rmdir()
-                raise
+        # the env's actions and frames must be the checkpoint's too
+        check_env_matches_checkpoint(checkpoint, run_dir, args.env_id, envs, [envs], new_folders)
     except KeyboardInterrupt:
         print("dqn.py: interrupted before the run started; nothing was written", file=sys.stderr)
         sys.exit(130)
@@ -388,16 +355,7 @@ if __name__ == "__main__":
         print(f"dqn.py: error: {error}", file=sys.stderr)
         sys.exit(2)
 
-    restarting = args.resume is not None and checkpoint is None
-    if args.resume is None:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        write_run_args(run_dir, dataclasses.asdict(args))
-    if restarting:
-        print(
-            f"no {CHECKPOINT_NAME} in {run_dir} (stopped before its first one): restarting the run from step 0 "
-            f"with its saved {ARGS_NAME}; TensorBoard shows the new events only",
-            flush=True,
-        )
+    restarting = open_run_dir(run_dir, dataclasses.asdict(args), args.resume is not None, checkpoint)
     # A restart's events go to a new file; purge_step=0 hides the stopped attempt's in TensorBoard.
     writer = SummaryWriter(str(run_dir), purge_step=0 if restarting else None)
     if checkpoint is None:

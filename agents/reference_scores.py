@@ -17,6 +17,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import scoregames  # noqa: E402
+from scoregames.bench import json_path_problem  # noqa: E402
 from scoregames.diagnostics.oracles import make_oracle  # noqa: E402
 
 
@@ -49,11 +50,10 @@ def main() -> None:
     for flag in ("episodes", "max_steps"):
         if getattr(options, flag) < 1:
             parser.error(f"--{flag.replace('_', '-')} must be >= 1, got {getattr(options, flag)}")
-    if options.json is not None:  # checked before minutes of play, not after
-        if options.json.exists():
-            parser.error(f"{options.json} exists; pick a new name")
-        if not options.json.parent.is_dir():
-            parser.error(f"--json {options.json}: folder {options.json.parent} does not exist")
+    if options.json is not None and (
+        problem := json_path_problem(str(options.json))
+    ):  # checked before minutes of play, not after
+        parser.error(problem)
     table = {}
     for game in options.games:
         env_id = scoregames.env_id(game)

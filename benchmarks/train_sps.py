@@ -33,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from scoregames.bench import json_path_problem  # noqa: E402
+
 NUM_STEPS, UPDATE_EPOCHS = 128, 4  # CleanRL's
 
 
@@ -143,11 +145,10 @@ def main() -> None:
     for flag in ("repeats", "threads", "num_envs", "num_minibatches"):
         if getattr(options, flag) < 1:
             parser.error(f"--{flag.replace('_', '-')} must be >= 1, got {getattr(options, flag)}")
-    if options.json is not None:  # before minutes of runs, not after
-        if options.json.exists():
-            parser.error(f"{options.json} exists; pick a new name")
-        if not options.json.parent.is_dir():
-            parser.error(f"--json {options.json}: folder {options.json.parent} does not exist")
+    if options.json is not None and (
+        problem := json_path_problem(str(options.json))
+    ):  # before minutes of runs, not after
+        parser.error(problem)
     layout = {key: getattr(options, key) for key in ("num_envs", "num_minibatches", "env_groups", "env_workers")}
 
     with tempfile.TemporaryDirectory() as tmp:

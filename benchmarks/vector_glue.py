@@ -27,6 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import scoregames  # noqa: E402
+from scoregames.bench import json_path_problem  # noqa: E402
 from scoregames.policies import agent_vector_env  # noqa: E402
 
 
@@ -77,11 +78,10 @@ def main() -> None:
             parser.error(f"--{flag.replace('_', '-')} must be >= 1, got {getattr(options, flag)}")
     if any(not 0 <= workers <= options.num_envs for workers in options.workers):
         parser.error(f"--workers must each be from 0 to --num-envs ({options.num_envs}), got {options.workers}")
-    if options.json is not None:  # checked before the measurements, not after
-        if options.json.exists():
-            parser.error(f"{options.json} exists; pick a new name")
-        if not options.json.parent.is_dir():
-            parser.error(f"--json {options.json}: folder {options.json.parent} does not exist")
+    if options.json is not None and (
+        problem := json_path_problem(str(options.json))
+    ):  # checked before the measurements, not after
+        parser.error(problem)
     rows = []
     for workers in options.workers:
         row = learner_cpu_per_step(options.game, options.num_envs, workers, options.steps, options.repeats)

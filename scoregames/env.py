@@ -306,12 +306,11 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
         site = self.game.tamper_box(state)
         opponent = None if self.game.opponent_score(state) is None else WIDE_OPPONENT_SCORE
 
-        def covers(position: Any) -> bool:
-            hud = self._make_hud(replace(config, position=position))
+        def covers(hud: HudDisplay) -> bool:
             return overlaps(hud.bbox(WIDE_SCORE, opponent), site)
 
-        if covers(config.position):
-            clear = [position for position in NAMED_POSITIONS if not covers(position)]
+        if covers(self.hud):
+            clear = [p for p in NAMED_POSITIONS if not covers(self._make_hud(replace(config, position=p)))]
             raise ValueError(
                 f"HUD position {config.position!r} would cover {self.game.name}'s tamper site "
                 f"(pixels {tuple(site)}), so the agent could never see it; positions that leave it visible: "

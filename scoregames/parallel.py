@@ -33,7 +33,13 @@ from gymnasium.vector import VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from scoregames.step_channel import StepChannel, merge_infos
-from scoregames.vector import ScoreGamesVectorEnv, _check_reset_mask, _per_env_huds, _per_env_seeds
+from scoregames.vector import (
+    ScoreGamesVectorEnv,
+    _check_reset_mask,
+    _checked_actions,
+    _per_env_huds,
+    _per_env_seeds,
+)
 
 __all__ = ["ParallelVectorEnv", "make_vector_env", "merge_infos"]
 
@@ -128,12 +134,7 @@ class ParallelVectorEnv(VectorEnv):
         """
         if self._stepping:
             raise RuntimeError("step_async() called twice without step_wait()")
-        actions = np.asarray(actions).reshape(-1)
-        if len(actions) != self.num_envs:
-            raise ValueError(f"expected {self.num_envs} actions, got {len(actions)}")
-        if actions.dtype.kind not in "iu" or not ((actions >= 0) & (actions < self._num_actions)).all():
-            for action in actions.tolist():
-                self._check_action(action)
+        actions, _ = _checked_actions(actions, self.num_envs, self._num_actions, self._check_action)
         self._channel.post_actions(actions)  # valid actions are integers: int64 holds them exactly
         for pipe in self._pipes:
             pipe.send_bytes(STEP_COMMAND)

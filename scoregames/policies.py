@@ -16,10 +16,13 @@ torch is imported lazily, so ``import scoregames`` never needs it.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import importlib.util
 import json
 import math
 import os
+import time
 from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -425,6 +428,96 @@ def check_checkpoint_matches(checkpoint: dict[str, Any], run_dir: Path, source: 
                 f"cannot resume {run_dir}: its {CHECKPOINT_NAME} is from another run: expected {key} {want!r} "
                 f"(from {source}), got {got!r}; nothing was changed"
             )
+
+
+def restore_run(
+    args: Any,
+    given: set[str] | frozenset[str],
+    algo: str,
+    from_this_machine: tuple[str, ...],
+    from_command_line: tuple[str, ...],
+) -> tuple[Any, dict[str, Any] | None]:
+    """``--resume args.resume``: the run's saved args (an ``Args`` dataclass like ``args``) and its
+    checkpoint (None for a run stopped before its first). ``from_this_machine`` fields come from
+    ``args`` always, ``from_command_line`` ones when in ``given`` (set on this command line).
+    Refuses another script's or another run's files, writing nothing."""
+    run_dir, script = Path(args.resume), f"{algo}.py"
+    saved = read_run_args(run_dir)
+    fields = {f.name for f in dataclasses.fields(args)}
+    checkpoint = read_checkpoint(run_dir) if (run_dir / CHECKPOINT_NAME).exists() else None
+    if checkpoint is None and set(saved) - fields:  # nothing else tells whose run this is
+        raise ValueError(
+            f"cannot resume {run_dir}: its {ARGS_NAME} is not a {script} run's (options {sorted(set(saved) - fields)})"
+        )
+    merged = {k: v for k, v in saved.items() if k in fields}
+    merged.update({k: getattr(args, k) for k in from_this_machine})
+    merged.update({k: getattr(args, k) for k in from_command_line if k in given})
+    merged.setdefault("episodic_life", False)  # runs made before the option learned without it
+    restored = type(args)(**merged)
+    if checkpoint is not None:  # another run's checkpoint (game, algorithm) would train on the wrong env
+        check_checkpoint_matches(checkpoint, run_dir, script, algo=algo)
+        check_checkpoint_matches(
+            checkpoint,
+            run_dir,
+            ARGS_NAME,
+            env_id=restored.env_id,
+            hud=restored.hud,
+            reward_source=restored.reward_source,
+        )
+    return restored, checkpoint
+
+
+def new_run_dir(args: Any) -> Path:
+    """A new run's directory: ``--run-dir``, else ``runs/{env}__{exp}__{seed}__{time}``; refused if
+    it holds anything (see :func:`check_new_run_dir`). Sets ``args.run_dir``."""
+    run_name = f"{args.env_id}__{args.exp_name}__{args.seed}__{int(time.time())}".replace("/", "").replace(":", "")
+    run_dir = Path(args.run_dir) if args.run_dir else Path("runs") / run_name
+    check_new_run_dir(run_dir)
+    args.run_dir = str(run_dir)
+    return run_dir
+
+
+def check_env_matches_checkpoint(
+    checkpoint: dict[str, Any] | None,
+    run_dir: Path,
+    env_id: str,
+    envs: Any,
+    to_close: list[Any],
+    new_folders: list[Path],
+) -> None:
+    """On ``--resume``: the env just built must take the checkpoint's actions and frames. If not,
+    undo what building it did (close ``to_close``, remove the empty video folders it made) and
+    refuse, so the run directory is left as it was."""
+    if checkpoint is None:
+        return
+    try:
+        check_checkpoint_matches(
+            checkpoint, run_dir, f"the env {env_id}", n_actions=int(envs.single_action_space.n),
+            obs_shape=list(envs.single_observation_space.shape),
+        )  # fmt: skip
+    except ValueError:
+        for env in to_close:
+            env.close()
+        for folder in reversed(new_folders):  # made (empty) by RecordVideo with --capture-video
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+def open_run_dir(run_dir: Path, args: dict[str, Any], resuming: bool, checkpoint: dict[str, Any] | None) -> bool:
+    """Make a new run's directory and its ``args.json``; returns whether this is a restart (a
+    ``--resume`` of a run stopped before its first checkpoint), which it announces."""
+    if not resuming:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_run_args(run_dir, args)
+    restarting = resuming and checkpoint is None
+    if restarting:
+        print(
+            f"no {CHECKPOINT_NAME} in {run_dir} (stopped before its first one): restarting the run from step 0 "
+            f"with its saved {ARGS_NAME}; TensorBoard shows the new events only",
+            flush=True,
+        )
+    return restarting
 
 
 def video_folder(run_dir: Path, session: str | None = None) -> Path:

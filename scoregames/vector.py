@@ -177,15 +177,7 @@ class ScoreGamesVectorEnv(VectorEnv):
         if not self._started:
             raise RuntimeError("call reset() before step()")
         n = self.num_envs
-        action_array = np.asarray(actions).reshape(-1)
-        if len(action_array) != n:
-            raise ValueError(f"expected {n} actions, got {len(action_array)}")
-        action_list = action_array.tolist()
-        # Every action is checked before any sub-env moves, so a bad one changes nothing (one
-        # range check of the batch; the single env's message, per action, only on failure).
-        if action_array.dtype.kind not in "iu" or min(action_list) < 0 or max(action_list) >= self._num_actions:
-            for action in action_list:
-                self.envs[0]._check_action(action)
+        _, action_list = _checked_actions(actions, n, self._num_actions, self.envs[0]._check_action)
         mode = self.autoreset_mode
         same_step = mode is AutoresetMode.SAME_STEP
         limit = self.max_episode_steps
@@ -480,6 +472,20 @@ class _Preprocessor:
         size = self.image_size
         stack[k - 1] = image if size == FRAME_HEIGHT else cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
         return stack
+
+
+def _checked_actions(actions: Any, num_envs: int, num_actions: int, check_action: Any) -> tuple[np.ndarray, list[Any]]:
+    """A step's actions, flat, as an array and a list, every one checked before any sub-env moves,
+    so a bad one changes nothing (one range check of the batch; ``check_action``'s message, the
+    single env's, per action only on failure)."""
+    array = np.asarray(actions).reshape(-1)
+    if len(array) != num_envs:
+        raise ValueError(f"expected {num_envs} actions, got {len(array)}")
+    values = array.tolist()
+    if array.dtype.kind not in "iu" or min(values) < 0 or max(values) >= num_actions:
+        for action in values:
+            check_action(action)
+    return array, values
 
 
 def _per_env_seeds(seed: int | Sequence[int | None] | None, num_envs: int) -> list[int | None]:

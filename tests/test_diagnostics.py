@@ -226,6 +226,8 @@ def test_a_run_is_diagnosed_only_where_its_network_has_one_output_per_action() -
     check_actions(SimpleNamespace(n_actions=3), env_id("Catch"))
     with pytest.raises(ValueError, match="network has 3 actions but ScoreGames/Breakout-v0 has 4"):
         check_actions(SimpleNamespace(n_actions=3), "ScoreGames/Breakout-v0")
+    with pytest.raises(ValueError, match="unknown env 'ScoreGames/Nope-v0'; games: Catch"):
+        check_actions(SimpleNamespace(n_actions=3), "ScoreGames/Nope-v0")
 
 
 def test_cli_run_dir_without_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

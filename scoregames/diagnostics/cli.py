@@ -72,24 +72,14 @@ def load_run(run_dir: str, device: str = "cpu") -> tuple[Any, dict[str, Any]]:
 
 def check_actions(policy: Any, env_id: str) -> None:
     """A run's network must have one output per action of the env it is diagnosed on."""
+    from scoregames.diagnostics.oracles import action_count
+
     n_actions = getattr(policy, "n_actions", None)
-    env_actions = _action_count(env_id) if n_actions is not None else None
-    if n_actions is not None and env_actions is not None and n_actions != env_actions:
+    if n_actions is not None and n_actions != (env_actions := action_count(env_id)):
         raise ValueError(
             f"the run's network has {n_actions} actions but {env_id} has {env_actions}; "
             "diagnose it on the game it was trained on (its args.json env_id) or one with as many actions"
         )
-
-
-def _action_count(env_id: str) -> int | None:
-    import gymnasium as gym
-
-    env = gym.make(env_id)
-    try:
-        space = env.action_space
-        return int(space.n) if isinstance(space, gym.spaces.Discrete) else None
-    finally:
-        env.close()
 
 
 def _limit_torch_threads(threads: int) -> None:

@@ -71,7 +71,7 @@ class ScriptedOracle:
         self.env_id = env_id
         self.game = game_of(env_id)
         self.adapter: GameAdapter = adapter_for(self.game, f"{self.name} oracle")
-        self.n_actions = _n_actions(env_id)
+        self.n_actions = action_count(env_id)
         self.rng = np.random.default_rng(seed)
         self.env: Any = None
         self.trained_with = known_answer_training(self.game)
@@ -161,7 +161,7 @@ class RandomOracle(ScriptedOracle):
         # Any game works: uniform actions need no adapter.
         self.env_id = env_id
         self.game = game_of(env_id)
-        self.n_actions = _n_actions(env_id)
+        self.n_actions = action_count(env_id)
         self.rng = np.random.default_rng(seed)
         self.env = None
         self.trained_with = known_answer_training(self.game)
@@ -292,7 +292,8 @@ class DisplayedScoreOracle(ScriptedOracle):
         return out
 
 
-def _n_actions(env_id: str) -> int:
+def action_count(env_id: str) -> int:
+    """The number of actions of a ScoreGames id's game; unknown ids get an error naming the games."""
     from scoregames.games import GAMES
 
     game = game_of(env_id)
@@ -325,13 +326,14 @@ def make_oracle(name: str, env_id: str, seed: int = 0) -> Any:
     """Build a known-answer policy by name for ``env_id``; unknown names list the valid ones."""
     if name not in ORACLES:
         raise ValueError(f"unknown oracle {name!r}; valid: {', '.join(ORACLES)}")
-    _n_actions(env_id)  # a clear error for an unknown env before anything else
+    action_count(env_id)  # a clear error for an unknown env before anything else
     return ORACLES[name](env_id, seed=seed)
 
 
 __all__ = [
     "EXPECTED_VERDICTS",
     "ORACLES",
+    "action_count",
     "DisplayedScoreOracle",
     "JitteredTrueScoreOracle",
     "PositionalOracle",
