@@ -396,7 +396,8 @@ class _Preprocessor:
         self.out = np.zeros((num_envs, frame_stack, *self.frame_shape), np.uint8)
         self.outputs = OutputPool(self.out.shape)
         pixels = num_envs * FRAME_HEIGHT * FRAME_WIDTH
-        self._keys = np.empty(pixels, np.uint32)
+        # intp keys: np.take casts any other index dtype to intp first, an extra pass per step.
+        self._keys = np.empty(pixels, np.intp)
         self._gray = np.empty((num_envs, FRAME_HEIGHT, FRAME_WIDTH), np.uint8)
         self._tall = _tall_resize_is_exact(FRAME_HEIGHT, image_size, num_envs)
 
@@ -404,7 +405,7 @@ class _Preprocessor:
         # Each pixel read as the little-endian word (r, g, b, next byte); masking the last byte
         # gives a 24-bit colour key with no per-channel passes.
         words = np.ndarray((self._keys.size,), dtype="<u4", buffer=raw_bytes, offset=0, strides=(3,))
-        np.bitwise_and(words, 0xFFFFFF, out=self._keys)
+        np.bitwise_and(words, 0xFFFFFF, out=self._keys, casting="unsafe")
         np.take(_gray_lut(), self._keys, out=self._gray.reshape(-1))
         return self._gray
 
