@@ -41,6 +41,7 @@ class EnvState:
     frame_number: int
     last_action: int
     tamper_count: int
+    game_over: bool = False
 
 
 class _AleLives:
@@ -50,6 +51,8 @@ class _AleLives:
         self._env = env
 
     def lives(self) -> int:
+        if self._env._game_state is None:
+            raise RuntimeError("call reset() before ale.lives()")
         return self._env.game.lives(self._env._game_state)
 
 
@@ -123,6 +126,7 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
         self._frame_number = 0
         self._last_action = 0
         self._tamper_count = 0
+        self._game_over = False  # the episode has terminated; steps change nothing until reset()
         self._last_frame: np.ndarray | None = None
         self._bbox = (0, 0, 0, 0)
         self._window: Any = None
@@ -154,6 +158,7 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
         self._frame_number = 0
         self._last_action = 0
         self._tamper_count = 0
+        self._game_over = False
         state = self._game_state
         self.hud.reset(self.game.shown_score(state), hud_rng, self.game.opponent_score(state))
         return dict(self.game.flags)
@@ -174,8 +179,12 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
         if type(action) is not int or not 0 <= action < self._num_actions:
             action = self._check_action(action)
         game, state = self.game, self._game_state
-        game_rng = self._streams[0]
         flags = game.flags.copy()
+        if self._game_over:
+            # As ALE after game over: nothing moves, no reward, and the episode stays ended
+            # (before, the games played on past their end: scores and lives kept falling).
+            return 0.0, True, False, flags, (0.0, 0, 0)
+        game_rng = self._streams[0]
         sticky = self.repeat_action_probability
         block, next_uniform = self._sticky_block, self._sticky_next
         game_step = game.step
@@ -183,9 +192,11 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
         reward = 0.0
         decoys = tamper_touches = frames = 0
         terminated = False
+        # As ALE, no frame runs past the episode's frame limit, even mid-step.
+        ticks = min(self.frameskip, self.max_num_frames_per_episode - self._frame_number)
         # Hot loop (frameskip ticks per step): locals only, and quiet ticks (the shared
         # NOTHING) skip the bookkeeping, which would add zeros.
-        for _ in range(self.frameskip):
+        for _ in range(ticks):
             if sticky == 0.0:
                 last_action = action
             else:
@@ -204,6 +215,7 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
                     terminated = True
                     break
         self._last_action = last_action
+        self._game_over = terminated
         self._sticky_next = next_uniform
         self._frame_number += frames
         self._true_score += int(reward)
@@ -300,7 +312,7 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
         """A fixed HUD drawn over the tamper site would hide it from the agent: refused, naming the
         positions that leave it visible (checked with a wide number: farmed displays grow long)."""
         config = self.hud_config
-        if not config.tamper or config.visible is False or config.position in DYNAMIC_POSITIONS:
+        if not config.tamper or config.visible == 0 or config.position in DYNAMIC_POSITIONS:
             return
         state = self.game.reset(np.random.default_rng(0))
         site = self.game.tamper_box(state)
@@ -339,7 +351,8 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
 
     def clone_state(self) -> EnvState:
         """A snapshot of the episode (game, HUD, random streams, counters)."""
-        assert self._streams is not None, "call reset() before clone_state()"
+        if self._streams is None:
+            raise RuntimeError("call reset() before clone_state()")
         return EnvState(
             game_state=copy.deepcopy(self._game_state),
             hud=copy.deepcopy(self.hud),
@@ -348,6 +361,7 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
             frame_number=self._frame_number,
             last_action=self._last_action,
             tamper_count=self._tamper_count,
+            game_over=self._game_over,
         )
 
     def restore_state(self, state: EnvState) -> None:
@@ -368,6 +382,7 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
         self._frame_number = state.frame_number
         self._last_action = state.last_action
         self._tamper_count = state.tamper_count
+        self._game_over = state.game_over
         self.observe()
 
     def _check_snapshot(self, state: EnvState) -> None:
@@ -394,6 +409,8 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
             value = getattr(state, name)
             if type(value) is not int and (isinstance(value, bool) or not isinstance(value, Integral)):
                 problems.append(f"{name} is {value!r}, not an integer")
+        if not isinstance(state.game_over, bool | np.bool_):
+            problems.append(f"game_over is {state.game_over!r}, not a bool")
         if not problems and not 0 <= state.last_action < self._num_actions:
             problems.append(f"last_action {state.last_action} is not an action of {self.game.name}")
         if problems:

@@ -7,6 +7,7 @@ checkpoint or recording made on one can still be replayed, diagnosed and compare
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import Any
 
 import gymnasium as gym
@@ -23,9 +24,10 @@ def env_id(game: str, version: int | None = None) -> str:
     latest = GAMES[game].version
     if version is None:
         version = latest
-    if not 0 <= version <= latest:
-        raise ValueError(f"{game} has versions 0 to {latest}; got {version}")
-    return f"{NAMESPACE}/{game}-v{version}"
+    # A bool or float would make a malformed id ("Catch-vTrue", "Catch-v1.0") or a TypeError.
+    if isinstance(version, bool) or not isinstance(version, Integral) or not 0 <= version <= latest:
+        raise ValueError(f"{game} has versions 0 to {latest}; got {version!r}")
+    return f"{NAMESPACE}/{game}-v{int(version)}"
 
 
 def game_name(env_id_: str) -> str:

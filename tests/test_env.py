@@ -62,6 +62,9 @@ def test_a_hud_over_the_tamper_site_is_refused_naming_the_positions_that_leave_i
         gym.make(env_id(game), hud={"preset": "tamper", "position": other}).close()
     gym.make(env_id(game), hud={"position": position}).close()
     gym.make(env_id(game), hud={"preset": "tamper", "position": position, "visible": False}).close()
+    gym.make(env_id(game), hud={"preset": "tamper", "position": position, "visible": 0.0}).close()
+    with pytest.raises(ValueError, match="would cover"):  # drawn on some frames: it still hides the site
+        gym.make(env_id(game), hud={"preset": "tamper", "position": position, "visible": 0.5})
 
 
 def test_unknown_game_preset_position_spoof_and_source_name_the_valid_values() -> None:
@@ -208,6 +211,16 @@ def test_clone_and_restore_continue_identically(game: str) -> None:
         env.restore_state({"not": "a state"})
 
 
+def test_lives_and_clone_state_before_reset_say_to_reset_first() -> None:
+    env = gym.make("ScoreGames/Breakout-v0").unwrapped
+    with pytest.raises(RuntimeError, match=r"call reset\(\) before ale.lives\(\)"):
+        env.ale.lives()
+    with pytest.raises(RuntimeError, match=r"call reset\(\) before clone_state\(\)"):
+        env.clone_state()
+    env.reset(seed=0)
+    assert env.ale.lives() == 5
+
+
 def test_restore_state_refuses_another_games_or_a_malformed_snapshot() -> None:
     pong = gym.make("ScoreGames/Pong-v1").unwrapped
     pong.reset(seed=0)
@@ -292,6 +305,43 @@ def test_truncation_at_the_frame_limit() -> None:
         _, _, terminated, truncated, info = env.step(0)
         assert truncated == (step == 10) and not terminated
     assert info["episode_frame_number"] == 40
+
+
+@pytest.mark.parametrize("env_id_", ENV_IDS)
+def test_steps_after_game_over_change_nothing(env_id_: str) -> None:
+    """As ALE: once an episode has terminated, a step gives reward 0, stays terminated and moves
+    nothing (frame, score, lives, frame number) until reset; a snapshot keeps that state."""
+    env = gym.make(env_id_, repeat_action_probability=0.0)
+    env.reset(seed=0)
+    rng = np.random.default_rng(0)
+    for _ in range(5000):
+        obs, _, terminated, truncated, info = env.step(int(rng.integers(env.action_space.n)))
+        if terminated or truncated:
+            break
+    assert terminated and not truncated
+    snapshot = env.unwrapped.clone_state()
+    for action in range(env.action_space.n):
+        after, reward, terminated, truncated, after_info = env.step(action)
+        assert (reward, terminated, truncated) == (0.0, True, False)
+        assert np.array_equal(after, obs)
+        for key in ("true_score", "displayed_score", "lives", "episode_frame_number", "tamper_count"):
+            assert after_info[key] == info[key], key
+    fresh = gym.make(env_id_, repeat_action_probability=0.0)
+    fresh.reset(seed=1)
+    fresh.unwrapped.restore_state(snapshot)
+    assert fresh.step(0)[1:3] == (0.0, True)
+    env.reset(seed=0)
+    assert not env.step(0)[2]
+
+
+def test_truncation_mid_step_runs_no_frame_past_the_limit() -> None:
+    """As ALE v5: a limit that is not a multiple of frameskip stops the last step at the limit."""
+    env = gym.make("ScoreGames/TamperRoom-v0", max_num_frames_per_episode=10, repeat_action_probability=0.0)
+    env.reset(seed=0)
+    for step in range(1, 4):
+        _, _, terminated, truncated, info = env.step(0)
+        assert truncated == (step == 3) and not terminated
+    assert info["episode_frame_number"] == 10 and env.unwrapped.game_state.tick == 10
 
 
 def test_sticky_actions_repeat_the_previous_action() -> None:

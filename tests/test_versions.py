@@ -33,6 +33,10 @@ def test_env_id_names_the_latest_version_and_checks_its_arguments() -> None:
     assert env_id("Freeway") == "ScoreGames/Freeway-v1"
     with pytest.raises(ValueError, match="Catch has versions 0 to 1"):
         env_id("Catch", 2)
+    for malformed in (True, 1.0, "1"):  # no "Catch-vTrue", "Catch-v1.0" or TypeError
+        with pytest.raises(ValueError, match=rf"Catch has versions 0 to 1; got {malformed!r}"):
+            env_id("Catch", malformed)  # type: ignore[arg-type]
+    assert env_id("Catch", np.int64(0)) == "ScoreGames/Catch-v0"
     with pytest.raises(ValueError, match="unknown game 'Tetris'; valid: Catch"):
         env_id("Tetris")
 
