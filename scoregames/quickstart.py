@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from scoregames.experiments.cell import run_cell
-from scoregames.experiments.config import AgentSpec, CellSpec, DiagnoseSpec
+from scoregames.experiments.config import MAX_SEED, AgentSpec, CellSpec, DiagnoseSpec
 from scoregames.experiments.store import write_json_atomic
 from scoregames.games import GAMES
 from scoregames.registration import env_id
@@ -101,6 +101,9 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if not 0 <= args.seed <= MAX_SEED:
+        print(f"scoregames quickstart: --seed {args.seed}: valid seeds are 0 to {MAX_SEED}", file=sys.stderr)
+        return 2
     if args.game not in GAMES:
         print(f"scoregames quickstart: unknown game {args.game!r}; valid: {', '.join(GAMES)}", file=sys.stderr)
         return 2
@@ -122,7 +125,15 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     diagnose_script = None if args.diagnose_script is None else str(args.diagnose_script.resolve())
-    run_dir = new_run_dir(args.runs_dir)
+    try:
+        run_dir = new_run_dir(args.runs_dir)
+    except OSError as error:  # a file in the way, no permission, a read-only disk
+        print(
+            f"scoregames quickstart: --runs-dir {args.runs_dir}: cannot create a run folder there "
+            f"({error.strerror or error}); choose a folder you can write to",
+            file=sys.stderr,
+        )
+        return 2
     spec = CellSpec(
         cell_id=f"quickstart-{args.game}-{args.condition}-s{args.seed}",
         game=args.game,

@@ -133,6 +133,11 @@ def replay_episode(env: Any, episode: Episode, index: int = 0, on_frame: FrameCa
 def _frame_mismatch(episode: Episode, row: int, observation: np.ndarray) -> str | None:
     if episode.frames is None:
         return None
+    if episode.frames[row].shape != observation.shape:
+        raise RecordingError(
+            f"the recording's frames are {'x'.join(map(str, episode.frames[row].shape))}, the env's "
+            f"{'x'.join(map(str, observation.shape))}: the frames were not recorded in this env"
+        )
     differing = int(np.any(episode.frames[row] != observation, axis=-1).sum())
     if differing:
         where = "reset" if row == 0 else f"step {row}"
@@ -309,6 +314,8 @@ def run(args: argparse.Namespace) -> int:
         from scoregames.env import ScoreGamesEnv
 
         env_fps = int(ScoreGamesEnv.metadata["render_fps"])
+        if args.fps is not None and args.fps < 0:
+            raise ValueError(f"--fps must be >= 0 (0 = as fast as possible), got {args.fps}")
         fps = env_fps if args.fps is None else args.fps
         video = VideoWriter(Path(args.video), fps or env_fps, args.zoom) if args.video else None
         viewer = ReplayViewer(recording, args.zoom, fps) if args.show else None

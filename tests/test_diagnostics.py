@@ -187,6 +187,25 @@ def test_report_files_are_written_parse_and_are_never_overwritten(tmp_path: Path
     assert unique_dir(out) == tmp_path / "diag-2"
 
 
+def test_report_json_is_written_last_so_a_cut_short_report_has_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """report.json marks a finished diagnosis (the experiment runner keeps one that has it): a
+    diagnosis stopped while drawing its plots must not leave one."""
+    from scoregames.diagnostics import report as report_module
+
+    config = BatteryConfig.quick(episodes=2, max_steps=30, presets=("standard", "hidden"), probe_episodes=2)
+    report = run_battery(make_oracle("true-score", env_id("Catch")), env_id("Catch"), config=config, progress=False)
+
+    def interrupted(*args: object) -> list[str]:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report_module, "_plots", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_report(report, tmp_path / "diag")
+    assert not (tmp_path / "diag" / "report.json").exists()
+
+
 def test_cli_oracle_run_writes_a_new_directory_each_time(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from scoregames.cli import main
 

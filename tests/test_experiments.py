@@ -328,6 +328,29 @@ def test_resume_with_more_games_or_seeds_grows_the_grid_and_never_shrinks_it(
     assert len(read_table(out / "results.csv")) == 8
 
 
+def test_resume_with_reordered_seeds_is_not_growth_and_an_empty_stored_config_falls_back(
+    tmp_path: Path, stub_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base, out = stub_config(tmp_path), tmp_path / "results"
+    assert main(["experiment", str(base), "--out", str(out)]) == 0
+    stored = (out / "config.toml").read_bytes()
+    capsys.readouterr()
+    reordered = tmp_path / "reordered.toml"
+    reordered.write_text(base.read_text().replace("seeds = [1, 2]", "seeds = [2, 1]"))
+    assert main(["experiment", str(reordered), "--out", str(out), "--resume"]) == 0
+    err = capsys.readouterr().err
+    assert "grows" not in err and "[experiment] seeds ([1, 2] there, [2, 1] here)" in err
+    assert (out / "config.toml").read_bytes() == stored and not list(out.glob("config-before-*"))
+    # A torn (empty) config.toml: the config in experiment.json still guards the resume.
+    (out / "config.toml").write_text("")
+    assert main(["experiment", str(base), "--out", str(out), "--resume"]) == 0
+    changed = tmp_path / "changed.toml"
+    changed.write_text(base.read_text().replace("total_timesteps = ", "total_timesteps = 1"))
+    assert main(["experiment", str(changed), "--out", str(out), "--resume"]) == 2
+    assert "experiment.json" in capsys.readouterr().err
+    assert len(stub_log(stub_env)) == 16, "no cell ran again"
+
+
 def test_resume_refuses_a_folder_that_is_not_an_experiment(
     tmp_path: Path, stub_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -412,6 +435,30 @@ def test_interrupt_midway_keeps_finished_cells_and_resume_completes(
     assert comparable(read_table(out / "results.csv")) == comparable(read_table(local_results / "results.csv"))
 
 
+def test_a_second_runner_in_the_same_folder_is_refused(
+    tmp_path: Path, stub_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two runners in one results folder would train the same cells into the same run folders
+    (and delete each other's partial runs and diagnoses): while one runs, another is refused,
+    with or without --resume, and touches nothing."""
+    config, out = stub_config(tmp_path), tmp_path / "results"
+    env = {**os.environ, "STUB_TRAIN_SLEEP": "1"}
+    command = [sys.executable, "-m", "scoregames", "experiment", str(config), "--out", str(out), "--workers", "2"]
+    runner = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (out / "runs").is_dir() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert main(["experiment", str(config), "--out", str(out), "--resume"]) == 2
+    assert "another scoregames experiment is running in" in capsys.readouterr().err
+    _, err = runner.communicate(timeout=120)
+    assert runner.returncode == 0, err
+    trainings = [line for line in stub_log(stub_env) if line.startswith("train")]
+    assert sorted(trainings) == sorted(f"train {cell} fresh" for cell in TINY_CELLS), "each cell trained once"
+    # Once it has ended the folder is free again, and the lock leaves no file behind.
+    assert main(["experiment", str(config), "--out", str(out), "--resume"]) == 0
+    assert not list(out.glob(".*"))
+
+
 def test_ray_backend_gives_the_same_table_as_local(tmp_path: Path, local_results: Path) -> None:
     ray = pytest.importorskip("ray", reason='the Ray backend needs the "ray" extra: pip install "scoregames[ray]"')
     config, out = stub_config(tmp_path), tmp_path / "results"
@@ -426,6 +473,28 @@ def test_ray_backend_gives_the_same_table_as_local(tmp_path: Path, local_results
     # Each Ray task declared one CPU and no GPU, and its children saw one thread.
     trained = json.loads((out / "runs" / TINY_CELLS[0] / "train" / "args.json").read_text())
     assert trained["omp"] == "1" and trained["no_cuda"] is True
+
+
+def test_kill_stops_a_ray_run_cleanly_when_ray_starts_inside_the_runner(tmp_path: Path, stub_env: Path) -> None:
+    """With gpus_per_cell set, Ray is started inside the run (not to resolve "auto"): its
+    ray.init must not take over SIGTERM, so `kill` still stops cleanly with 130 and the hint."""
+    pytest.importorskip("ray", reason='the Ray backend needs the "ray" extra: pip install "scoregames[ray]"')
+    text = (
+        (ROOT / "examples" / "tiny.toml")
+        .read_text()
+        .replace("cpus_per_cell = 1", "cpus_per_cell = 1\ngpus_per_cell = 0")
+    )
+    config, out = stub_config(tmp_path, text), tmp_path / "results"
+    env = {**os.environ, "STUB_TRAIN_SLEEP": "0.5", "RAY_INCLUDE_DASHBOARD": "0"}
+    command = [sys.executable, "-m", "scoregames", "experiment", str(config), "--out", str(out), "--backend", "ray"]
+    runner = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list((out / "cells").glob("*.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    runner.send_signal(signal.SIGTERM)
+    _, err = runner.communicate(timeout=120)
+    assert runner.returncode == 130, err
+    assert f"continue with: scoregames experiment {config} --out {out} --backend ray --resume" in err
 
 
 # --- resources ----------------------------------------------------------------------------------
@@ -585,3 +654,35 @@ def test_quickstart_standard_condition_and_bad_condition(
         "--timesteps must be at least one PPO batch (1,024: 8 envs x 128 steps), got 1,000" in capsys.readouterr().err
     )
     assert not (tmp_path / "runs" / "quickstart-2").exists()
+
+
+def test_quickstart_bad_seed_and_runs_dir_are_clear_errors(
+    tmp_path: Path, stub_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    command = ["quickstart", "--timesteps", "1024", "--runs-dir", str(tmp_path / "runs")]
+    command += ["--agent-script", str(STUBS / "fake_train.py"), "--diagnose-script", str(STUBS / "fake_diagnose.py")]
+    assert main([*command, "--seed", "-1"]) == 2
+    assert "--seed -1: valid seeds are 0 to 4294967295" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists() and stub_log(stub_env) == []
+    (tmp_path / "a-file").write_text("kept")
+    assert main([*command, "--runs-dir", str(tmp_path / "a-file")]) == 2
+    assert f"--runs-dir {tmp_path / 'a-file'}: cannot create a run folder there" in capsys.readouterr().err
+    assert (tmp_path / "a-file").read_text() == "kept"
+
+
+@pytest.mark.parametrize("gpus_per_cell", ["", "gpus_per_cell = 0"])
+def test_an_unreachable_ray_address_is_a_clear_error_not_a_hang(
+    tmp_path: Path, stub_env: Path, capsys: pytest.CaptureFixture[str], gpus_per_cell: str
+) -> None:
+    pytest.importorskip("ray", reason='the Ray backend needs the "ray" extra: pip install "scoregames[ray]"')
+    text = (
+        (ROOT / "examples" / "tiny.toml")
+        .read_text()
+        .replace("cpus_per_cell = 1", f"cpus_per_cell = 1\n{gpus_per_cell}")
+    )
+    config, out = stub_config(tmp_path, text), tmp_path / "results"
+    started = time.monotonic()
+    code = main(["experiment", str(config), "--out", str(out), "--backend", "ray", "--address", "127.0.0.1:1"])
+    assert code == 2 and time.monotonic() - started < 60
+    assert "cannot connect to Ray at 127.0.0.1:1: nothing answers at 127.0.0.1:1" in capsys.readouterr().err
+    assert stub_log(stub_env) == []

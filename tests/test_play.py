@@ -292,12 +292,44 @@ def test_replay_zoom_is_bounded(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert not (tmp_path / "big.gif").exists()
 
 
+def test_replay_refuses_a_negative_fps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = scripted_recording("Catch", "standard", [1, 2]).save(tmp_path / "r.npz")
+    assert cli.main(["replay", str(path), "--video", str(tmp_path / "clip.gif"), "--fps", "-3"]) == 2
+    assert "--fps must be >= 0 (0 = as fast as possible), got -3" in capsys.readouterr().err
+    assert not (tmp_path / "clip.gif").exists()
+
+
+def test_replay_of_frames_of_another_size_is_a_mismatched_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recording = scripted_recording("Catch", "standard", [1, 2])
+    recording.episodes[0].frames = [np.zeros((64, 64, 3), np.uint8)] * 3
+    path = recording.save(tmp_path / "r.npz")
+    assert cli.main(["replay", str(path)]) == 2
+    assert "the recording's frames are 64x64x3, the env's 128x128x3" in capsys.readouterr().err
+
+
 def test_record_refuses_an_existing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "mine.npz"
     path.write_bytes(b"the user's own file")
     assert cli.main(["play", "Catch", "--max-steps", "3", "--fps", "0", "--record", str(path)]) == 2
     assert "already exists" in capsys.readouterr().err
     assert path.read_bytes() == b"the user's own file"
+
+
+def test_record_refuses_a_dangling_link_before_the_game_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Saving through a link to a missing file fails ("x" mode), so a session recorded there
+    would be played to the end and then lost: the link is refused up front like a file."""
+    link = tmp_path / "mine.npz"
+    link.symlink_to(tmp_path / "missing.npz")
+    assert cli.main(["play", "Catch", "--max-steps", "3", "--fps", "0", "--record", str(link)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert link.is_symlink() and not (tmp_path / "missing.npz").exists()
+    from scoregames.recording import free_path
+
+    assert free_path(link) == tmp_path / "mine-1.npz"
 
 
 def test_a_file_appearing_during_play_is_not_overwritten(sessions: list[PlaySession], tmp_path: Path) -> None:

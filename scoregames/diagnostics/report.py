@@ -29,9 +29,13 @@ def write_report(report: Report, out_dir: str | os.PathLike[str]) -> Path:
     out.mkdir(parents=True, exist_ok=False)
     maps = report.metrics.get("saliency", {}).get("_maps")
     data = report.to_dict()
-    (out / "report.json").write_text(json.dumps(data, indent=2) + "\n")
     plots = _plots(data, maps, out)
     (out / "report.md").write_text(render_markdown(data, plots))
+    # report.json last, whole or not at all: it marks a finished diagnosis (the experiment runner
+    # keeps a diagnosis that has one and reruns any other), so a kill during the plots leaves none.
+    temp = out / ".report.json.tmp"
+    temp.write_text(json.dumps(data, indent=2) + "\n")
+    os.replace(temp, out / "report.json")
     return out
 
 

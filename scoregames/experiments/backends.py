@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import queue
 import shutil
+import signal
+import socket
 import subprocess
 import threading
 import time
@@ -122,6 +124,34 @@ def run_local(
     pool.shutdown(wait=True)
 
 
+def _check_reachable(address: str | None, timeout: float = 10.0) -> None:
+    """Raise ConnectionError when nothing answers at a ``host:port`` address: ``ray.init`` would
+    retry it for minutes without a word. ``auto``, ``local`` and what Ray parses itself pass."""
+    if not address or address in ("auto", "local"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as error:
+        raise ConnectionError(f"nothing answers at {host}:{port} ({error.strerror or error})") from None
+
+
+def _ray_init(address: str | None, **kwargs: Any) -> None:
+    """``ray.init`` that keeps this process's SIGTERM handler: Ray replaces it with one that calls
+    ``sys.exit``, which would turn the runner's clean stop on ``kill`` (stop the children, write
+    the table, exit 130) into an abrupt exit."""
+    _check_reachable(address)
+    import ray
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    handler = signal.getsignal(signal.SIGTERM) if main_thread else None
+    ray.init(address=address, **kwargs)
+    if handler is not None:
+        signal.signal(signal.SIGTERM, handler)
+
+
 def _ray_cell(spec_data: dict[str, Any], results_dir: str) -> dict[str, Any]:
     """The Ray task: one cell. Ray has already set CUDA_VISIBLE_DEVICES from ``num_gpus``."""
     cell.CANCELLED.clear()  # Ray reuses worker processes; a cancel of an earlier task must not stick
@@ -152,7 +182,7 @@ def run_ray(
     import ray
 
     if not ray.is_initialized():
-        ray.init(address=address, **(init_kwargs or {}))
+        _ray_init(address, **(init_kwargs or {}))
     remote_cell = ray.remote(_ray_cell)
     root = str(results_dir.resolve())
     tasks = {
@@ -182,5 +212,5 @@ def ray_gpus(address: str | None) -> float:
     import ray
 
     if not ray.is_initialized():
-        ray.init(address=address)
+        _ray_init(address)
     return float(ray.cluster_resources().get("GPU", 0.0))

@@ -9,7 +9,10 @@ never reused without it. The schema of the config is in ``docs/experiments.md``.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
+import os
 import shlex
 import signal
 import sys
@@ -21,7 +24,7 @@ from typing import Any
 from scoregames.experiments.backends import BACKENDS, local_gpus, local_workers, ray_gpus, run_local, run_ray
 from scoregames.experiments.cell import diagnose_command, train_command
 from scoregames.experiments.config import CellSpec, ConfigError, ExperimentConfig, compare_configs, load_config
-from scoregames.experiments.store import ResultStore, write_json_atomic
+from scoregames.experiments.store import ResultStore, write_json_atomic, write_new_text
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,6 +64,25 @@ def _command(args: argparse.Namespace, results_dir: Path) -> str:
     return shlex.join(words)
 
 
+def _lock(results_dir: Path) -> int | None:
+    """Take the results folder for this process: an exclusive ``flock`` on the folder itself (no
+    file is added to it), which the kernel drops when the process ends, killed or not. Returns
+    the descriptor to keep open, or None when another process holds the folder. Where the
+    filesystem has no such locks (some network mounts) the run goes on without one."""
+    descriptor = os.open(results_dir, os.O_RDONLY)
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system
+        return descriptor
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as error:
+        if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            os.close(descriptor)
+            return None
+    return descriptor
+
+
 def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt  # `kill PID` gets the same clean stop as Ctrl-C
 
@@ -76,7 +98,7 @@ def _read_experiment(results_dir: Path) -> dict[str, Any]:
 def _stored_config(results_dir: Path, experiment: dict[str, Any]) -> tuple[str, Path] | None:
     """The config text a results directory was started with, and the file that names it."""
     stored = results_dir / "config.toml"
-    if stored.is_file():
+    if stored.is_file() and stored.stat().st_size:  # (an empty one, from a crash of an older version: see below)
         return stored.read_bytes().decode("utf-8", errors="replace"), stored
     if isinstance(experiment.get("config"), str):
         return experiment["config"], results_dir / "experiment.json"
@@ -136,8 +158,7 @@ def _grow_stored_config(results_dir: Path, config: ExperimentConfig) -> None:
         while (kept := results_dir / f"config-before-{number}.toml").exists():
             number += 1
         stored.rename(kept)
-    with open(stored, "x", encoding="utf-8") as file:
-        file.write(config.source)
+    write_new_text(stored, config.source)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -161,7 +182,38 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    if not args.dry_run and results_dir.exists() and any(results_dir.iterdir()) and not args.resume:
+    if args.dry_run:
+        return _run(args, config, results_dir)
+    # One runner per results folder: two would train the same cells into the same run folders,
+    # each deleting the other's partial runs and diagnoses. The folder is taken before anything
+    # in it is read, so what this run finds there stays true until it ends.
+    created = not results_dir.exists()
+    try:
+        results_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        print(f"scoregames experiment: cannot create --out {results_dir}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    lock = _lock(results_dir)
+    if lock is None:
+        print(
+            f"scoregames experiment: another scoregames experiment is running in {results_dir}; wait for it to "
+            "end (or stop it), then continue it with --resume, or choose another --out",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        return _run(args, config, results_dir)
+    finally:
+        os.close(lock)
+        if created:
+            with contextlib.suppress(OSError):  # refused before writing anything: leave no empty folder
+                results_dir.rmdir()
+
+
+def _run(args: argparse.Namespace, config: ExperimentConfig, results_dir: Path) -> int:
+    """The run, once ``results_dir`` is this process's (see :func:`_lock`); with ``--dry-run``, only
+    the listing."""
+    if not args.dry_run and any(results_dir.iterdir()) and not args.resume:
         print(
             f"scoregames experiment: {results_dir} already holds results; pass --resume to continue it, "
             "or choose another --out",
@@ -229,11 +281,7 @@ def run(args: argparse.Namespace) -> int:
             "updated": time.time(),
         },
     )
-    try:
-        with open(results_dir / "config.toml", "x", encoding="utf-8") as file:
-            file.write(started_with)
-    except FileExistsError:
-        pass
+    write_new_text(results_dir / "config.toml", started_with)  # kept if there (written whole, never torn)
 
     workers = local_workers(todo, gpus, args.workers) if args.backend == "local" else None
     where = f"{workers} at a time" if workers else f"Ray at {args.address or 'a local instance'}"

@@ -450,7 +450,8 @@ def compare_configs(
         if before != after:
             line = f"{key} ({_shown(before)} there, {_shown(after)} here)"
             if key in GRID_AXES and isinstance(before, list) and isinstance(after, list) and _keeps(before, after):
-                growth.append(line)
+                # Only reordered: the same cells, listed in another order (not growth).
+                (run_differences if _keeps(after, before) else growth).append(line)
             else:
                 (run_differences if key in RUN_SETTINGS else differences).append(line)
     return differences, run_differences, growth
