@@ -351,6 +351,24 @@ def test_resume_with_reordered_seeds_is_not_growth_and_an_empty_stored_config_fa
     assert len(stub_log(stub_env)) == 16, "no cell ran again"
 
 
+def test_a_run_of_another_cell_in_a_cells_folder_is_kept_and_not_reused(
+    tmp_path: Path, stub_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, out = stub_config(tmp_path), tmp_path / "results"
+    assert main(["experiment", str(config), "--out", str(out)]) == 0
+    cell = TINY_CELLS[0]
+    train = out / "runs" / cell / "train"
+    args = json.loads((train / "args.json").read_text())
+    (train / "args.json").write_text(json.dumps({**args, "seed": 99}))  # as if left by another grid
+    (out / "cells" / f"{cell}.json").unlink()  # its record lost: the cell is to be done again
+    before = {path: path.read_bytes() for path in train.iterdir()}
+    assert main(["experiment", str(config), "--out", str(out), "--resume"]) == 1
+    record = json.loads((out / "cells" / f"{cell}.json").read_text())
+    assert record["status"] == "failed" and "holds a run of another cell (seed 99 there, 1 here)" in record["error"]
+    assert {path: path.read_bytes() for path in train.iterdir()} == before, "the other run is kept as it was"
+    assert len(stub_log(stub_env)) == 16, "nothing was trained or diagnosed again"
+
+
 def test_resume_refuses_a_folder_that_is_not_an_experiment(
     tmp_path: Path, stub_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

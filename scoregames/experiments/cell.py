@@ -130,6 +130,29 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _stale_run(spec: CellSpec, run_dir: Path, finished: bool) -> str:
+    """How the run already in ``run_dir`` differs from what this cell would train ("" if it does
+    not): another env, HUD, reward source or seed, or, once finished, another budget. The config
+    check of ``--resume`` normally stops this; a run left from before a version bump, or a
+    results folder that lost its config, would otherwise be continued or reused as this cell's."""
+    trained = _read_json(run_dir / "args.json")
+    if trained is None:
+        return ""
+    wanted: dict[str, Any] = {
+        "env_id": spec.env_id,
+        "hud": spec.hud,
+        "reward_source": spec.reward_source,
+        "seed": spec.seed,
+    }
+    if finished:
+        wanted["total_timesteps"] = spec.agent.total_timesteps
+    return "; ".join(
+        f"{key} {trained[key]!r} there, {value!r} here"
+        for key, value in wanted.items()
+        if key in trained and trained[key] != value
+    )
+
+
 def train_command(spec: CellSpec, run_dir: Path, use_gpu: bool, resume: bool) -> list[str]:
     agent = spec.agent
     command = [agent.python, agent.script, "--env-id", spec.env_id, "--hud", spec.hud]
@@ -217,7 +240,16 @@ def run_cell(
     }
     try:
         summary = _read_json(run_dir / "summary.json")
-        if summary is not None and summary.get("finished") is True:
+        finished = summary is not None and summary.get("finished") is True
+        stale = _stale_run(spec, run_dir, finished)
+        if stale:
+            raise StepFailed(
+                "train",
+                f"{run_dir} holds a run of another cell ({stale}); it is kept: move it away to train this "
+                "cell again, or run this config into another --out",
+                "",
+            )
+        if finished:
             record["timing"]["train_seconds"] = 0.0  # trained before an interruption; kept
         else:
             if run_dir.exists() and not (run_dir / "checkpoint.pt").is_file():
