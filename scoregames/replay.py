@@ -9,6 +9,7 @@ difference is reported. Exit status: 0 all reproduced, 1 a difference, 2 an unus
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from scoregames.recording import Episode, Recording, RecordingError
+from scoregames.recording import Episode, Recording, RecordingError, free_path
 
 VIDEO_SUFFIXES = (".gif", ".mp4", ".avi")
 # (what the recording calls it, its per-step list on Episode, the info key)
@@ -155,11 +156,14 @@ class VideoWriter:
     def __init__(self, path: Path, fps: int, zoom: int = 4):
         if path.suffix.lower() not in VIDEO_SUFFIXES:
             raise ValueError(f"unknown video type {path.suffix!r}; valid: {', '.join(VIDEO_SUFFIXES)}")
-        if path.exists():
+        if path.exists() or path.is_symlink():
             raise FileExistsError(f"{path} already exists; scoregames never overwrites a file: choose another name")
         if not path.parent.is_dir():
             raise FileNotFoundError(f"cannot write {path}: folder {path.parent} does not exist")
         self.path, self.fps, self.zoom = path, max(1, int(fps)), zoom
+        # Written beside it under a hidden name and linked into place at the end, so a file that
+        # appears at ``path`` meanwhile is never overwritten (the video then goes beside it).
+        self._partial = path.with_name(f".{path.stem}.partial-{os.getpid()}{path.suffix}")
         self.count = 0
         self._gif: list[Any] = []
         self._writer: Any = None
@@ -180,12 +184,14 @@ class VideoWriter:
 
         if self._writer is None:
             fourcc = cv2.VideoWriter_fourcc(*("mp4v" if self.path.suffix.lower() == ".mp4" else "MJPG"))  # type: ignore[attr-defined]
-            self._writer = cv2.VideoWriter(str(self.path), fourcc, float(self.fps), (big.shape[1], big.shape[0]))
+            self._writer = cv2.VideoWriter(str(self._partial), fourcc, float(self.fps), (big.shape[1], big.shape[0]))
             if not self._writer.isOpened():
                 raise OSError(f"OpenCV cannot write {self.path}")
         self._writer.write(np.ascontiguousarray(big[..., ::-1]))  # OpenCV wants BGR
 
     def close(self) -> None:
+        """Finish the video at :attr:`path` (a free name beside it if a file appeared there)."""
+        written = self._writer is not None or bool(self._gif)
         if self._writer is not None:
             self._writer.release()
             self._writer = None
@@ -193,8 +199,19 @@ class VideoWriter:
             first, *rest = self._gif
             # GIF delays are in centiseconds: round to the nearest 10 ms.
             duration = 10 * round(100 / self.fps)
-            first.save(self.path, save_all=True, append_images=rest, duration=duration, loop=0)
+            first.save(self._partial, format="GIF", save_all=True, append_images=rest, duration=duration, loop=0)
             self._gif = []
+        if not written:
+            return
+        try:
+            while True:
+                try:
+                    os.link(self._partial, self.path)
+                    break
+                except FileExistsError:
+                    self.path = free_path(self.path)
+        finally:
+            self._partial.unlink(missing_ok=True)
 
 
 class ReplayViewer:
@@ -352,7 +369,7 @@ def run(args: argparse.Namespace) -> int:
     for result in results:
         print(describe(result))
     if video is not None and video.count:
-        print(f"wrote {video.count} frames to {args.video}")
+        print(f"wrote {video.count} frames to {video.path}")
     failed = [result for result in results if result.mismatch]
     if failed:
         print(f"{len(failed)} of {len(results)} game(s) NOT reproduced", file=sys.stderr)

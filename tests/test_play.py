@@ -614,3 +614,18 @@ def test_human_scores_with_nothing_finished_says_so(tmp_path: Path, capsys: pyte
 def test_recording_load_rejects_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(RecordingError, match="no such recording file"):
         Recording.load(tmp_path / "nope.npz")
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".mp4"])
+def test_a_video_never_overwrites_a_file_that_appears_while_it_is_written(tmp_path: Path, suffix: str) -> None:
+    from scoregames.replay import VideoWriter
+
+    target = tmp_path / f"clip{suffix}"
+    video = VideoWriter(target, fps=15, zoom=1)
+    for value in range(3):
+        video.write(np.full((128, 128, 3), 40 * value, np.uint8))
+    target.write_text("the user's file")  # appears during the replay
+    video.close()
+    assert target.read_text() == "the user's file"
+    assert video.path == tmp_path / f"clip-1{suffix}" and video.path.stat().st_size > 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == [f"clip-1{suffix}", f"clip{suffix}"]
