@@ -51,6 +51,7 @@ from scoregames.policies import (  # noqa: E402
     check_env_matches_checkpoint,
     check_run_args,
     command_line_fields,
+    evaluation_env,
     life_lost,
     load_network,
     load_policy,
@@ -58,6 +59,7 @@ from scoregames.policies import (  # noqa: E402
     open_run_dir,
     parse_env_kwargs,
     preprocess_frames,
+    purge_step,
     require_at_least,
     restore_run,
     save_checkpoint,
@@ -356,8 +358,9 @@ if __name__ == "__main__":
         sys.exit(2)
 
     restarting = open_run_dir(run_dir, dataclasses.asdict(args), args.resume is not None, checkpoint)
-    # A restart's events go to a new file; purge_step=0 hides the stopped attempt's in TensorBoard.
-    writer = SummaryWriter(str(run_dir), purge_step=0 if restarting else None)
+    # A restart's or resume's events go to a new file; purge_step hides the stopped attempt's from step 0
+    # (restart) or past its checkpoint (logged by a process killed before its next one) in TensorBoard.
+    writer = SummaryWriter(str(run_dir), purge_step=purge_step(restarting, checkpoint))
     if checkpoint is None:
         writer.add_text(
             "hyperparameters",
@@ -483,8 +486,10 @@ if __name__ == "__main__":
         rb.add(actions, train_rewards, ends_value, next_obs, final_obs, done)
         obs = next_obs
 
-        # ALGO LOGIC: training.
-        if global_step > learning_starts and global_step % args.train_frequency < args.num_envs:
+        # ALGO LOGIC: training, one update per `train_frequency` env steps: with more envs than that,
+        # several per vector step (with fewer, CleanRL's `global_step % train_frequency == 0` schedule).
+        updates_due = global_step // args.train_frequency - (global_step - args.num_envs) // args.train_frequency
+        for _ in range(updates_due if global_step > learning_starts else 0):
             data_obs, data_actions, data_rewards, data_next_obs, data_dones = rb.sample(args.batch_size, sample_rng)
             data_obs = torch.as_tensor(data_obs, device=device)
             data_next_obs = torch.as_tensor(data_next_obs, device=device)
@@ -511,6 +516,7 @@ if __name__ == "__main__":
                 write_checkpoint()
             if args.stop_after_updates and updates_done >= args.stop_after_updates:
                 stopping = True
+                break
 
         # update target network
         if global_step % args.target_network_frequency < args.num_envs:
@@ -540,24 +546,28 @@ if __name__ == "__main__":
     eval_returns: list[float] = []
     if args.eval_episodes > 0:
         policy = load_policy(run_dir, device=str(device))
-        eval_kwargs = {"hud": args.hud, "reward_source": args.reward_source} if ours else {}
-        eval_kwargs.update(parse_env_kwargs(args.env_kwargs))
-        eval_env = gym.make(args.env_id, **eval_kwargs)
+        eval_env = evaluation_env(args.env_id, args.hud, args.reward_source, **parse_env_kwargs(args.env_kwargs))
         eval_rng = np.random.default_rng(args.seed)
         for episode in range(args.eval_episodes):
             frame, info = eval_env.reset(seed=args.seed + 1_000_000 + episode)
             policy.reset(eval_env)
             total, finished, steps = 0.0, False, 0
-            while not finished and steps < 27_000:
+            while not finished and steps < 27_000 and not stop_signal:
                 action = policy.act(frame, info)
                 if eval_rng.random() < 0.01:  # CleanRL's evaluation epsilon
                     action = int(eval_rng.integers(n_actions))
                 frame, reward, terminated, truncated, info = eval_env.step(action)
                 total += float(reward)
                 finished, steps = terminated or truncated, steps + 1
+            if stop_signal:  # Ctrl-C/SIGTERM: no return for an unfinished episode
+                break
             eval_returns.append(float(info["true_score"]) if ours else total)
             writer.add_scalar("eval/episodic_return", eval_returns[-1], episode)
         eval_env.close()
+        if stop_signal:  # trained and checkpointed, not evaluated: --resume evaluates and summarises
+            print(f"stopped by {signal.Signals(stop_signal).name} in the evaluation; finish it with --resume {run_dir}")
+            writer.close()
+            sys.exit(128 + stop_signal)
         print(f"eval over {args.eval_episodes} episodes: mean true return {np.mean(eval_returns):.2f}")
 
     last = recent[-20:]

@@ -49,6 +49,7 @@ from scoregames.policies import (  # noqa: E402
     check_env_matches_checkpoint,
     check_run_args,
     command_line_fields,
+    evaluation_env,
     life_lost,
     load_network,
     load_policy,
@@ -56,6 +57,7 @@ from scoregames.policies import (  # noqa: E402
     open_run_dir,
     parse_env_kwargs,
     preprocess_frames,
+    purge_step,
     require_at_least,
     restore_run,
     save_checkpoint,
@@ -268,6 +270,18 @@ def check_args(args: Args) -> None:
         )
     if args.num_minibatches > batch_size:
         raise ValueError(f"--num-minibatches must be at most the batch size ({batch_size}), got {args.num_minibatches}")
+    # CleanRL's loop would add a last, short minibatch; one of a single sample has a NaN advantage
+    # std (--norm-adv) and turns every weight into NaN (the default batch of 1024 with 3 minibatches).
+    if batch_size % args.num_minibatches:
+        raise ValueError(
+            f"--num-minibatches must divide the batch size (--num-envs x --num-steps = {batch_size}), "
+            f"got {args.num_minibatches}"
+        )
+    if args.norm_adv and batch_size // args.num_minibatches < 2:
+        raise ValueError(
+            f"--norm-adv needs minibatches of at least 2 samples (a single advantage has no std): --num-minibatches "
+            f"{args.num_minibatches} splits the batch of {batch_size} into minibatches of 1"
+        )
 
 
 def step_async(envs: gym.vector.VectorEnv, actions: np.ndarray) -> None:
@@ -313,6 +327,20 @@ def gae(rewards, dones, values, next_value, next_done, gamma: float, gae_lambda:
         delta = rewards[t] + gamma * nextvalues * nextnonterminal - values[t]
         advantages[t] = lastgaelam = delta + gamma * gae_lambda * nextnonterminal * lastgaelam
     return advantages
+
+
+def learning_rewards(reward, terminations, truncations, infos: dict, value_of, args: Args) -> np.ndarray:
+    """The rewards PPO learns from: ``sign(reward)`` with ``--clip-rewards``, plus ``gamma *
+    value_of(final_obs)`` where a time limit cut a live episode (SAME_STEP's ``infos["final_obs"]``).
+    Gymnasium's TimeLimit (and ``max_episode_steps``) also set ``truncated`` on a terminal step:
+    terminated wins there, and there is nothing to bootstrap."""
+    train_reward = np.sign(reward) if args.clip_rewards else np.asarray(reward, np.float64)
+    cut = np.logical_and(truncations, np.logical_not(terminations))
+    if cut.any():
+        final_obs = np.stack([infos["final_obs"][i] for i in np.flatnonzero(cut)])
+        train_reward = train_reward.astype(np.float64)
+        train_reward[cut] += args.gamma * value_of(final_obs)
+    return train_reward
 
 
 def minibatch_update(agent, optimizer, args: Args, obs, actions, logprobs, advantages, returns, values) -> tuple:
@@ -456,8 +484,9 @@ if __name__ == "__main__":
         sys.exit(2)
 
     restarting = open_run_dir(run_dir, dataclasses.asdict(args), args.resume is not None, checkpoint)
-    # A restart's events go to a new file; purge_step=0 hides the stopped attempt's in TensorBoard.
-    writer = SummaryWriter(str(run_dir), purge_step=0 if restarting else None)
+    # A restart's or resume's events go to a new file; purge_step hides the stopped attempt's from step 0
+    # (restart) or past its checkpoint (logged by a process killed before its next one) in TensorBoard.
+    writer = SummaryWriter(str(run_dir), purge_step=purge_step(restarting, checkpoint))
     if checkpoint is None:
         writer.add_text(
             "hyperparameters",
@@ -517,6 +546,10 @@ if __name__ == "__main__":
     # and their results; the rest of the time outside the network is this loop's own glue.
     perf = {"step_wait": 0.0}
 
+    def final_values(final_obs: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return agent.get_value(torch.as_tensor(final_obs, device=device)).flatten().cpu().numpy()
+
     def receive(step: int, group: int, logged_step: int) -> None:
         """Take one group's results of its step ``step``: rewards, dones, next observations, episodes."""
         span = spans[group]
@@ -524,14 +557,8 @@ if __name__ == "__main__":
         next_obs_np, reward, terminations, truncations, infos = step_wait(env_groups[group])
         perf["step_wait"] += time.perf_counter() - tick
         ended = np.logical_or(terminations, truncations)
-        train_reward = np.sign(reward) if args.clip_rewards else np.asarray(reward, np.float64)
-        if truncations.any():  # bootstrap a time-limit cut from the final observation (SAME_STEP)
-            final_obs = np.stack([infos["final_obs"][i] for i in np.flatnonzero(truncations)])
-            with torch.no_grad():
-                final_values = agent.get_value(torch.as_tensor(final_obs, device=device)).flatten().cpu().numpy()
-            train_reward = train_reward.astype(np.float64)
-            train_reward[truncations] += args.gamma * final_values
-        rewards_np[step, span] = train_reward
+        # a time-limit cut bootstraps from the final observation (SAME_STEP)
+        rewards_np[step, span] = learning_rewards(reward, terminations, truncations, infos, final_values, args)
         # Straight into the next step's slot (the rollout's last step: into next_obs, to bootstrap).
         into = obs[step + 1, span] if step + 1 < args.num_steps else next_obs[span]
         into.copy_(torch.from_numpy(np.asarray(next_obs_np)))
@@ -700,20 +727,24 @@ if __name__ == "__main__":
     eval_returns: list[float] = []
     if args.eval_episodes > 0:
         policy = load_policy(run_dir, device=str(device), deterministic=args.eval_greedy)
-        eval_kwargs = {"hud": args.hud, "reward_source": args.reward_source} if ours else {}
-        eval_kwargs.update(parse_env_kwargs(args.env_kwargs))
-        eval_env = gym.make(args.env_id, **eval_kwargs)
+        eval_env = evaluation_env(args.env_id, args.hud, args.reward_source, **parse_env_kwargs(args.env_kwargs))
         for episode in range(args.eval_episodes):
             frame, info = eval_env.reset(seed=args.seed + 1_000_000 + episode)
             policy.reset(eval_env)
             total, done, steps = 0.0, False, 0
-            while not done and steps < 27_000:
+            while not done and steps < 27_000 and not stop_signal:
                 frame, reward, terminated, truncated, info = eval_env.step(policy.act(frame, info))
                 total += float(reward)
                 done, steps = terminated or truncated, steps + 1
+            if stop_signal:  # Ctrl-C/SIGTERM: no return for an unfinished episode
+                break
             eval_returns.append(float(info["true_score"]) if ours else total)
             writer.add_scalar("eval/episodic_return", eval_returns[-1], episode)
         eval_env.close()
+        if stop_signal:  # trained and checkpointed, not evaluated: --resume evaluates and summarises
+            print(f"stopped by {signal.Signals(stop_signal).name} in the evaluation; finish it with --resume {run_dir}")
+            writer.close()
+            sys.exit(128 + stop_signal)
         print(f"eval over {args.eval_episodes} episodes: mean true return {np.mean(eval_returns):.2f}")
 
     last = recent[-20:]

@@ -149,6 +149,12 @@ def main() -> None:
         problem := json_path_problem(str(options.json))
     ):  # before minutes of runs, not after
         parser.error(problem)
+    # Without a GPU ppo.py falls back to the CPU (its rows would be the CPU's), and the ceiling fails late.
+    if options.cuda:
+        import torch
+
+        if not torch.cuda.is_available():
+            parser.error("--cuda needs a CUDA GPU, and torch sees none on this machine (leave --cuda out for the CPU)")
     layout = {key: getattr(options, key) for key in ("num_envs", "num_minibatches", "env_groups", "env_workers")}
 
     with tempfile.TemporaryDirectory() as tmp:

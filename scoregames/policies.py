@@ -32,6 +32,7 @@ import gymnasium as gym
 import numpy as np
 
 from scoregames.diagnostics.policy import PolicyOutput
+from scoregames.registration import is_scoregames_id
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -485,7 +486,8 @@ def check_env_matches_checkpoint(
     to_close: list[Any],
     new_folders: list[Path],
 ) -> None:
-    """On ``--resume``: the env just built must take the checkpoint's actions and frames. If not,
+    """On ``--resume``: the env just built must take the checkpoint's actions and frames, and the
+    checkpoint must hold the training state (optimizer, counters, RNG; DQN's target). If not,
     undo what building it did (close ``to_close``, remove the empty video folders it made) and
     refuse, so the run directory is left as it was."""
     if checkpoint is None:
@@ -495,6 +497,12 @@ def check_env_matches_checkpoint(
             checkpoint, run_dir, f"the env {env_id}", n_actions=int(envs.single_action_space.n),
             obs_shape=list(envs.single_observation_space.shape),
         )  # fmt: skip
+        needed = ("optimizer", "global_step", "update", "rng", *(("target",) if checkpoint["algo"] == "dqn" else ()))
+        if missing := [key for key in needed if key not in checkpoint]:  # e.g. a weights-only export
+            raise ValueError(
+                f"cannot resume {run_dir}: its {CHECKPOINT_NAME} lacks {', '.join(missing)}, which training "
+                "continues from (load_policy can still read it); nothing was changed"
+            )
     except ValueError:
         for env in to_close:
             env.close()
@@ -518,6 +526,55 @@ def open_run_dir(run_dir: Path, args: dict[str, Any], resuming: bool, checkpoint
             flush=True,
         )
     return restarting
+
+
+class _RestartAfterLifeLoss(gym.Wrapper):
+    """What training's ``EpisodicLifeEnv`` + ``FireResetEnv`` do after a lost life (a NOOP, then
+    FIRE and action 2 where the game has FIRE), inside one whole-game episode whose rewards all
+    count: an agent trained with them never learned to serve, and would wait out the step cap."""
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        ale = self.env.unwrapped.ale  # type: ignore[attr-defined]
+        lives = ale.lives()
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        total = float(reward)
+        if not (terminated or truncated) and 0 < ale.lives() < lives:
+            serve = (0, 1, 2) if "FIRE" in self.env.unwrapped.get_action_meanings() else (0,)  # type: ignore[attr-defined]
+            for follow_up in serve:
+                obs, reward, terminated, truncated, info = self.env.step(follow_up)
+                total += float(reward)
+                if terminated or truncated:
+                    break
+        return obs, total, terminated, truncated, info
+
+
+def evaluation_env(env_id: str, hud: str, reward_source: str, **env_kwargs: Any) -> gym.Env:
+    """The single env of a run's final ``--eval-episodes``, giving raw frames to :func:`load_policy`'s
+    policy. ScoreGames: the game as trained (HUD, reward source, knobs). Another (ALE) id: the
+    whole game, started and restarted after each lost life as the training wrappers did (no-op
+    starts, FIRE), so its return is the game's score over all lives."""
+    if is_scoregames_id(env_id):
+        return gym.make(env_id, hud=hud, reward_source=reward_source, **env_kwargs)
+    from stable_baselines3.common.atari_wrappers import FireResetEnv, NoopResetEnv
+
+    env: gym.Env = NoopResetEnv(gym.make(env_id, **env_kwargs), noop_max=30)
+    if "FIRE" in env.unwrapped.get_action_meanings():  # type: ignore[attr-defined]
+        env = FireResetEnv(env)
+    return _RestartAfterLifeLoss(env)
+
+
+def purge_step(restarting: bool, checkpoint: dict[str, Any] | None) -> int | None:
+    """The ``SummaryWriter(purge_step=...)`` of a run: TensorBoard hides the earlier event files'
+    events from this step on. A restart hides the stopped attempt's (0); a resume hides what a
+    process killed after its last checkpoint logged beyond it (both scripts log nothing after a
+    checkpoint at its own step), which the resumed run logs again; a new run hides nothing.
+
+    >>> purge_step(False, {"global_step": 256}), purge_step(True, None), purge_step(False, None)
+    (257, 0, None)
+    """
+    if restarting:
+        return 0
+    return None if checkpoint is None else int(checkpoint["global_step"]) + 1
 
 
 def video_folder(run_dir: Path, session: str | None = None) -> Path:
@@ -637,9 +694,14 @@ def load_policy(
     data = read_checkpoint(run_dir, map_location=device)
     network = load_network(data, source=str(run_dir))
     metadata = {k: v for k, v in data.items() if k not in ("model", "optimizer", "target", "rng")}
-    args_path = Path(run_dir) / "args.json"
-    if args_path.exists():
-        metadata["args"] = json.loads(args_path.read_text())
+    args_path = Path(run_dir) / ARGS_NAME
+    if args_path.exists():  # the run's arguments: trained_with, and the diagnostics' env and HUD
+        try:
+            metadata["args"] = json.loads(args_path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise ValueError(f"corrupt {args_path}: not valid JSON ({error})") from None
+        if not isinstance(metadata["args"], dict):
+            raise ValueError(f"corrupt {args_path}: expected a JSON object, got {type(metadata['args']).__name__}")
     return LoadedPolicy(
         network,
         data["algo"],
@@ -668,9 +730,11 @@ __all__ = [
     "command_line_fields",
     "flag_name",
     "load_network",
+    "evaluation_env",
     "load_policy",
     "parse_env_kwargs",
     "preprocess_frames",
+    "purge_step",
     "read_checkpoint",
     "read_run_args",
     "require_at_least",

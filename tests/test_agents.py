@@ -26,6 +26,7 @@ from agents import dqn, ppo  # noqa: E402
 from scoregames.diagnostics.policy import EvaluablePolicy  # noqa: E402
 from scoregames.policies import (  # noqa: E402
     build_network,
+    evaluation_env,
     load_policy,
     parse_env_kwargs,
     preprocess_frames,
@@ -160,6 +161,12 @@ def test_corrupt_and_mismatched_checkpoints_raise_clear_errors(ppo_run: Path, tm
         load_policy(foreign)
     with pytest.raises(FileNotFoundError, match="no checkpoint"):
         load_policy(tmp_path / "nowhere")
+    broken_args = tmp_path / "broken-args"
+    shutil.copytree(ppo_run, broken_args)
+    for text, message in (("{broken", "not valid JSON"), ("[1]", "expected a JSON object, got list")):
+        (broken_args / "args.json").write_text(text)
+        with pytest.raises(ValueError, match=re.escape(f"corrupt {broken_args / 'args.json'}: {message}")):
+            load_policy(broken_args)
 
     proc = run_script("dqn.py", "--resume", str(ppo_run), "--no-cuda", check=False)
     assert proc.returncode != 0 and "expected algo 'dqn'" in proc.stderr
@@ -527,6 +534,18 @@ def test_resume_refuses_another_runs_checkpoint_and_changes_nothing(
     assert {path.name: path.read_bytes() for path in run_dir.iterdir()} == before  # no events, no videos
 
 
+@pytest.mark.parametrize("script", ["ppo.py", "dqn.py"])
+def test_resume_refuses_a_checkpoint_without_the_training_state(tmp_path: Path, script: str) -> None:
+    """A weights-only checkpoint (no optimizer, counters, RNG) loads as a policy but cannot be resumed."""
+    run_dir = tmp_path / "run"
+    fake_run(run_dir, script, "ScoreGames/Catch-v1", "ScoreGames/Catch-v1")
+    before = {path.name: path.read_bytes() for path in run_dir.iterdir()}
+    proc = run_script(script, "--resume", str(run_dir), check=False)
+    assert proc.returncode == 2 and "lacks optimizer, rng" in proc.stderr and "Traceback" not in proc.stderr
+    assert {path.name: path.read_bytes() for path in run_dir.iterdir()} == before
+    assert load_policy(run_dir).n_actions == 3
+
+
 def test_a_run_killed_before_its_first_checkpoint_restarts_on_resume(tmp_path: Path) -> None:
     """SIGKILL before the first checkpoint leaves args.json and events: --run-dir refuses the folder,
     --resume restarts the run from step 0 with its saved args, keeping the stopped attempt's events."""
@@ -614,6 +633,16 @@ def test_bad_options_fail_in_one_line_before_a_run_dir_exists(
         ("ppo.py", {"learning_rate": -1.0}, "--learning-rate must be a positive number"),
         ("ppo.py", {"eval_episodes": -1}, "--eval-episodes must be >= 0"),
         ("ppo.py", {"num_minibatches": 2000}, "--num-minibatches must be at most the batch size (1024)"),
+        (
+            "ppo.py",
+            {"num_minibatches": 3},
+            "--num-minibatches must divide the batch size (--num-envs x --num-steps = 1024)",
+        ),
+        (
+            "ppo.py",
+            {"num_envs": 1, "num_steps": 4, "total_timesteps": 4, "num_minibatches": 4},
+            "--norm-adv needs minibatches of at least 2 samples",
+        ),
         ("ppo.py", {"env_kwargs": '{"reward_source": "displayed"}'}, "use --reward-source"),
         ("ppo.py", {"env_id": "ScoreGames/Catch-v9"}, "versioned environments"),
         ("dqn.py", {"target_network_frequency": 0}, "--target-network-frequency must be >= 1"),
@@ -717,3 +746,105 @@ def test_a_device_problem_is_not_reported_as_a_corrupt_checkpoint(ppo_run: Path)
 def test_reference_scores_refuses_bad_options_before_playing(options: list[str], message: str) -> None:
     proc = run_script("reference_scores.py", "--games", "Catch", *options, check=False)
     assert proc.returncode == 2 and message in proc.stderr
+
+
+def test_ppo_bootstraps_a_time_limit_cut_but_never_a_terminal_step() -> None:
+    """Gymnasium's TimeLimit (and the native env's max_episode_steps) set truncated on a terminal
+    step too: Catch's 490th step with a limit of 490 is terminal, no gamma * V(final_obs) added."""
+    args = ppo.Args(num_envs=2)
+    seen = []
+
+    def value_of(final_obs: np.ndarray) -> np.ndarray:
+        seen.append(final_obs.shape)
+        return np.full(len(final_obs), 100.0)
+
+    for limit, bootstrapped in ((100, True), (490, False)):
+        args.env_kwargs = json.dumps({"max_episode_steps": limit})
+        envs = ppo.make_env_groups(args, "test")[0]
+        envs.reset(seed=0)
+        for _ in range(limit):
+            _, reward, terminated, truncated, infos = envs.step(np.zeros(2, np.int64))
+        assert truncated.all() and terminated.all() == (not bootstrapped)
+        rewards = ppo.learning_rewards(reward, terminated, truncated, infos, value_of, args)
+        np.testing.assert_array_equal(rewards, np.sign(reward) + (args.gamma * 100.0 if bootstrapped else 0.0))
+        envs.close()
+    assert seen == [(2, 4, 84, 84)]  # the value of the final observations, asked once, for the live cut only
+
+
+def test_dqn_trains_once_per_train_frequency_steps_with_more_envs_than_that(tmp_path: Path) -> None:
+    """8 envs, --train-frequency 4: two updates per vector step, as one env makes every 4 steps."""
+    for num_envs in (1, 8):
+        run_dir = tmp_path / str(num_envs)
+        run_script("dqn.py", *DQN_TINY, "--total-timesteps", "800", "--learning-starts", "400",
+                   "--num-envs", str(num_envs), "--run-dir", str(run_dir))  # fmt: skip
+        data = checkpoint(run_dir)
+        assert (data["global_step"], data["update"]) == (800, 100)
+
+
+def test_a_resume_hides_the_events_a_killed_run_logged_after_its_checkpoint(tmp_path: Path) -> None:
+    """Killed after update 3 but before its checkpoint, a run resumes from update 2 and logs update 3
+    again: TensorBoard must show it once."""
+    run_dir = tmp_path / "run"
+    run_script("ppo.py", *PPO_TINY, "--run-dir", str(run_dir), "--stop-after-updates", "2")
+    at_update_2 = (run_dir / "checkpoint.pt").read_bytes()
+    run_script("ppo.py", "--resume", str(run_dir), "--no-cuda", "--stop-after-updates", "1")  # logs update 3
+    (run_dir / "checkpoint.pt").write_bytes(at_update_2)  # as if SIGKILLed before update 3's checkpoint
+    run_script("ppo.py", "--resume", str(run_dir), "--no-cuda")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    accumulator = EventAccumulator(str(run_dir))
+    accumulator.Reload()
+    assert [event.step for event in accumulator.Scalars("charts/learning_rate")] == [128, 256, 384, 512]
+
+
+@pytest.mark.parametrize("script", ["ppo.py", "dqn.py"])
+def test_ctrl_c_in_the_final_evaluation_stops_it_with_130(tmp_path: Path, script: str) -> None:
+    """The evaluation after training obeys Ctrl-C too: exit 130 without a summary; --resume
+    evaluates again and writes it."""
+    run_dir = tmp_path / "run"
+    tiny = [*PPO_TINY, "--total-timesteps", "128"] if script == "ppo.py" else DQN_TINY
+    command = [
+        sys.executable,
+        str(ROOT / "agents" / script),
+        *tiny,
+        "--eval-episodes",
+        "100",
+        "--run-dir",
+        str(run_dir),
+    ]
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (run_dir / "checkpoint.pt").exists():  # trained: the evaluation starts
+        assert time.time() < deadline and proc.poll() is None, proc.communicate()
+        time.sleep(0.2)
+    time.sleep(2)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-3000:]
+    assert "stopped by SIGINT in the evaluation" in out and not (run_dir / "summary.json").exists()
+    run_script(script, "--resume", str(run_dir), "--no-cuda", "--eval-episodes", "1")
+    assert json.loads((run_dir / "summary.json").read_text())["eval_return_mean"] is not None
+
+
+def test_the_final_evaluation_plays_ale_games_as_trained_and_scoregames_as_configured() -> None:
+    """ALE: training's wrappers restart play after each lost life (FIRE), so the evaluation's
+    whole-game episode must too; a NOOP-only player then loses all 5 lives in a few hundred
+    steps, where the bare env would never serve and wait out the 27,000-step cap."""
+    ale_py = pytest.importorskip("ale_py")
+    pytest.importorskip("stable_baselines3")
+    gym.register_envs(ale_py)
+    env = evaluation_env("ALE/Breakout-v5", "standard", "true", repeat_action_probability=0.0)
+    env.reset(seed=0)
+    lives = []
+    for _ in range(2000):
+        _, _, terminated, truncated, info = env.step(0)
+        lives.append(info["lives"])
+        if terminated or truncated:
+            break
+    assert terminated and lives[-1] == 0 and sorted(set(lives)) == [0, 1, 2, 3, 4, 5]
+    env.close()
+    ours = evaluation_env("ScoreGames/Catch-v1", "tamper", "displayed", drops=3)
+    ours.reset(seed=0)
+    assert ours.unwrapped.hud_config.tamper and ours.unwrapped.reward_source == "displayed"
+    assert ours.unwrapped.game_state.drops_left == 3
+    ours.close()

@@ -80,3 +80,12 @@ def test_train_sps_shows_the_agents_own_message_when_it_refuses_a_layout(tmp_pat
         [*command[:2], "--json", str(tmp_path / "no" / "sps.json")], capture_output=True, text=True
     )
     assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+def test_train_sps_refuses_cuda_without_a_gpu_before_training() -> None:
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    command = [sys.executable, str(ROOT / "benchmarks" / "train_sps.py"), "--cuda", "--skip-ale"]
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "--cuda needs a CUDA GPU" in refused.stderr and "Traceback" not in refused.stderr

@@ -59,15 +59,8 @@ def load_run(run_dir: str, device: str = "cpu") -> tuple[Any, dict[str, Any]]:
         ) from error
     if not (path / "checkpoint.pt").exists() and not any(path.glob("*.pt")):
         raise FileNotFoundError(f"no checkpoint in run directory {run_dir!r}: expected checkpoint.pt")
-    args: dict[str, Any] = {}
-    if (path / "args.json").exists():
-        try:
-            args = json.loads((path / "args.json").read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise ValueError(f"{path / 'args.json'} is not valid JSON ({error}); give --env ID or repair it") from None
-        if not isinstance(args, dict):
-            raise ValueError(f"{path / 'args.json'} holds no mapping of arguments")
-    return load_policy(path, device=device), args
+    policy = load_policy(path, device=device)  # a corrupt args.json is refused there, naming it
+    return policy, dict(policy.metadata.get("args", {}))
 
 
 def check_actions(policy: Any, env_id: str) -> None:
