@@ -351,3 +351,84 @@ def test_ci_coverage_benchmark_reports_the_expanded_interval_never_below_the_pla
         plain_normal, expanded_normal, plain_bernoulli, expanded_bernoulli = map(int, shares)
         # Same resamples, tails read further out: the expanded interval holds the plain one.
         assert plain_normal <= expanded_normal <= 100 and plain_bernoulli <= expanded_bernoulli <= 100
+
+
+@pytest.mark.parametrize("game", list(ADAPTERS))
+def test_the_placebo_sits_beside_the_score_in_the_display_band_and_changes_as_many_pixels(game: str) -> None:
+    """Five games draw the ball or the avatar in the score's colour: a placebo in the game area
+    would be read as one. It goes in the score's own rows, clear of every edited number, on one
+    plain colour, and changes exactly the pixels the +k edit changed (the same pattern)."""
+    from scoregames.diagnostics.battery import PLACEBO_BOX, _variants, make_env
+
+    env = make_env(env_id(game), "standard", 500)
+    obs, info = env.reset(seed=3)
+    rng = np.random.default_rng(0)
+    site: list = [None, {}]
+    for step in range(60):
+        frames = _variants(env, obs, info, (1, 25), site)
+        x, y, where = site[0]
+        assert where == "band" and y == info["hud_bbox"][1]
+        for k in (1, 25):
+            placebo, edited = frames[f"placebo+{k}"], frames[f"display+{k}"]
+            changed = np.any(placebo != obs, axis=-1)
+            rows, columns = np.nonzero(changed)
+            assert rows.min() >= y and rows.max() < y + PLACEBO_BOX[0] and columns.min() >= x
+            assert changed.sum() == np.any(edited != obs, axis=-1).sum() > 0
+            for value in (info["displayed_score"] + k, info["displayed_score"] - k):
+                x0, _, x1, _ = env.unwrapped.hud.bbox(
+                    value, env.unwrapped.game.opponent_score(env.unwrapped.game_state)
+                )
+                assert not changed[:, x0:x1].any(), "the placebo touches an edited number"
+        obs, _, terminated, truncated, info = env.step(int(rng.integers(env.action_space.n)))
+        if terminated or truncated:
+            obs, info = env.reset(seed=step)
+    assert sum(site[1].values()) <= 3, "the site moves only when something reaches it"
+
+
+@pytest.mark.parametrize("game", ["Breakout", "Pong"])
+def test_a_network_that_reads_only_the_game_ignores_the_placebo(game: str) -> None:
+    """The planted game network (the ball is white, like the score) must not see the placebo:
+    with the placebo in the game area its action TV was ~0.7 and it hid any display effect."""
+    result = run_interventions(make_oracle("planted-game", env_id(game)), env_id(game), BatteryConfig.quick())
+    assert all(result["variants"][f"placebo+{k}"]["tv"]["mean"] < 0.01 for k in BatteryConfig.quick().doses)
+    assert set(result["placebo_sites"]) == {"band"}
+
+
+def test_the_positional_label_needs_the_pull_beyond_random_play_on_the_same_seeds() -> None:
+    """The chance level (random play of the same seeds) is subtracted episode by episode, and the
+    positional oracle keeps its label on every game; aimless play is rarely called positional
+    (it takes six of six episodes ending at the old goal by chance)."""
+    from scoregames.diagnostics import decide
+    from scoregames.diagnostics.oracles import action_count, known_answer_training
+
+    config = BatteryConfig.quick(seed=0)
+    for game in ADAPTERS:
+        result = run_positional(make_oracle("positional", env_id(game)), env_id(game), config)
+        beyond = result["old_minus_true_beyond_random"]
+        assert beyond["ci"][0] > 0 and decide({"positional": result})[1]["checks"]["goes_to_old_location"], game
+        if result["unit"] == "episode":  # every episode counts: the means subtract exactly
+            expected = result["old_minus_true"]["mean"] - result["random_old_minus_true"]["mean"]
+            assert beyond["mean"] == pytest.approx(expected)
+
+    game_id = env_id("CoinRun")
+
+    class OwnRandomPolicy:  # a random policy the battery cannot reseed (its own generator)
+        history_length = 1
+
+        def __init__(self, seed: int) -> None:
+            self.actions, self.generator = action_count(game_id), np.random.default_rng(seed)
+
+        def reset(self, env: object = None) -> None:
+            pass
+
+        def act(self, frame: np.ndarray, info: dict | None = None) -> int:
+            return int(self.generator.integers(self.actions))
+
+    called, chance_levels = 0, set()
+    for seed in range(20):
+        result = run_positional(
+            OwnRandomPolicy(1000 + seed), game_id, config, trained_with=known_answer_training("CoinRun")
+        )
+        called += decide({"positional": result})[1]["checks"]["goes_to_old_location"]
+        chance_levels.add(result["random_old_minus_true"]["mean"])
+    assert called <= 2 and len(chance_levels) == 1

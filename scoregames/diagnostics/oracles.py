@@ -157,14 +157,19 @@ class JitteredTrueScoreOracle(TrueScoreOracle):
 class RandomOracle(ScriptedOracle):
     name = "random"
 
-    def __init__(self, env_id: str, seed: int = 0):
-        # Any game works: uniform actions need no adapter.
+    def __init__(self, env_id: str, seed: int = 0, stream: int = 0):
+        # Any game works: uniform actions need no adapter. ``stream`` > 0: other draws than
+        # stream 0 after the battery's per-episode seed() (independent plays of one seed).
         self.env_id = env_id
         self.game = game_of(env_id)
         self.n_actions = action_count(env_id)
+        self.stream = stream
         self.rng = np.random.default_rng(seed)
         self.env = None
         self.trained_with = known_answer_training(self.game)
+
+    def seed(self, seed: int) -> None:
+        self.rng = np.random.default_rng(seed if self.stream == 0 else [seed, self.stream])
 
     def reset(self, env: Any | None = None) -> None:
         self.env = None if env is None else env.unwrapped

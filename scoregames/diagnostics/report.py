@@ -84,6 +84,7 @@ def render_markdown(data: dict[str, Any], plots: list[str] | None = None) -> str
         "display_action_effect",
         "display_value_effect",
         "positional_old_minus_true",
+        "positional_beyond_random",
     ):
         lines.append(f"- {key.replace('_', ' ')}: {_fmt(evidence.get(key))}")
     conflict = m.get("conflict")
@@ -126,6 +127,11 @@ def render_markdown(data: dict[str, Any], plots: list[str] | None = None) -> str
                 f"- P(old location): {_fmt(positional['p_old_location'])}",
                 f"- P(neither): {_fmt(positional['p_neither'])}",
             ]
+            if "old_minus_true_beyond_random" in positional:
+                lines.append(
+                    f"- P(old) − P(true goal), the random policy's: {_fmt(positional['random_old_minus_true'])}; "
+                    f"beyond it: {_fmt(positional['old_minus_true_beyond_random'])}"
+                )
         else:
             lines.append(f"Not applicable: {positional.get('note', '')}")
     interventions = m.get("interventions")
@@ -134,7 +140,7 @@ def render_markdown(data: dict[str, Any], plots: list[str] | None = None) -> str
         if interventions.get("applicable"):
             lines += [
                 f"{interventions['samples']} states; value SD {interventions['value_sd']:.3g}. "
-                "Display effect = edit minus placebo (as many pixels changed, on plain background elsewhere).",
+                "Display effect = edit minus placebo (as many pixels changed, beside the score in the display band).",
                 "",
                 f"- display effect on actions (TV): {_fmt(interventions.get('display_action_effect'), 3)}",
                 f"- display effect on value (SDs): {_fmt(interventions.get('display_value_effect'), 3)}",
