@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# A CPU build of torch when none is installed: a plain `torch` requirement would pull a
-# multi-GB CUDA build on machines without a GPU. Users with a GPU install their own first.
+# torch, pinned, when .venv has none, before the extras (whose `torch>=2.4` would otherwise pull
+# the newest build). CPU-only machines: make TORCH="torch==2.13.0 --index-url
+# https://download.pytorch.org/whl/cpu". Users with a GPU install their own build first.
 TORCH ?= torch==2.13.0
 
 .PHONY: venv demo test lint format clean

@@ -68,6 +68,7 @@ class ParallelVectorEnv(VectorEnv):
         self.num_envs = num_envs
         self.copy = bool(copy)
         self.render_mode = None
+        self.max_episode_steps = probe.max_episode_steps
         self.metadata = dict(probe.metadata)
         self.single_observation_space = probe.single_observation_space
         self.single_action_space = probe.single_action_space

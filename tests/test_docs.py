@@ -52,3 +52,15 @@ def test_scoregames_list_shows_every_id_preset_and_rule(capsys: pytest.CaptureFi
         assert env_id(name) in out and game.rule in out
     for preset in PRESETS:
         assert preset in out
+
+
+def test_readme_lists_every_oracle() -> None:
+    """The README's `--list-oracles` comment names what the command prints, in its order."""
+    from pathlib import Path
+
+    from scoregames.diagnostics.oracles import ORACLES
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"scoregames diagnose --list-oracles +# (.+)$", readme, flags=re.MULTILINE)
+    assert match, "README: the --list-oracles example line is missing"
+    assert [name.strip() for name in match.group(1).split(",")] == list(ORACLES)

@@ -35,6 +35,7 @@ def test_matches_with_raw_frames_terminations_and_displayed_reward() -> None:
     parallel = ParallelVectorEnv("Catch", num_envs=3, workers=2, autoreset_mode="SameStep", **kwargs)
     reference = ScoreGamesVectorEnv("Catch", num_envs=3, autoreset_mode="SameStep", **kwargs)
     try:
+        assert parallel.max_episode_steps is None is reference.max_episode_steps
         seen = run_side_by_side(parallel, reference, steps=70, seed=3, action_n=3)
         assert parallel.get_attr("reward_source") == ("displayed",) * 3
         parallel.set_attr("probe_value", [1, 2, 3])
