@@ -15,6 +15,7 @@ from scoregames.diagnostics.adapters import ADAPTERS, adapter_for
 from scoregames.diagnostics.battery import run_interventions, run_positional, run_probes
 from scoregames.diagnostics.digits import read_displayed_score
 from scoregames.diagnostics.oracles import ORACLES, expected_verdict, make_oracle
+from scoregames.diagnostics.policy import PolicyOutput
 from scoregames.diagnostics.report import unique_dir, write_report
 from scoregames.registration import env_id
 from scoregames.render import PALETTE, draw_text
@@ -145,6 +146,36 @@ def test_planted_hud_net_value_moves_one_for_one_with_the_display_and_not_with_t
         assert response["dvalue_minus"] == pytest.approx(-k)
         assert response["dvalue_placebo"] == 0.0
     assert out["variants"]["hud-moved"]["dvalue"]["mean"] != 0.0  # the net reads a fixed place
+
+
+def test_the_value_effect_counts_a_value_that_follows_the_number_not_one_that_any_edit_upsets() -> None:
+    """A value that drops whenever the digits are unfamiliar (either edit alike) does not track the
+    display: its effect is 0 though its sensitivity is not; the planted HUD net's value follows."""
+    config = BatteryConfig.quick(intervention_episodes=1, max_steps=80, doses=(1, 5, 25))
+    tracker = run_interventions(make_oracle("planted-hud", env_id("Catch")), env_id("Catch"), config)
+
+    class UpsetByAnyEdit:  # value -|shown - remembered|: both edits lower it alike
+        history_length = 1
+
+        def __init__(self) -> None:
+            self.net = make_oracle("planted-hud", env_id("Catch"))
+            self.true_value: float | None = None
+
+        def reset(self, env: object = None) -> None:
+            self.net.reset(env)
+
+        def act(self, frame: np.ndarray, info: dict | None = None) -> int:
+            return self.net.act(frame, info)
+
+        def evaluate(self, histories: np.ndarray) -> PolicyOutput:
+            read = self.net.evaluate(histories)
+            shown = np.asarray(read.value, np.float64)  # the planted net's value is the number shown
+            return PolicyOutput(action_probs=read.action_probs, value=-np.abs(shown - shown[0]))
+
+    upset = run_interventions(UpsetByAnyEdit(), env_id("Catch"), config)
+    assert tracker["display_value_effect"]["ci"][0] > 1.0
+    assert upset["display_value_effect"]["mean"] == pytest.approx(0.0, abs=1e-9)
+    assert upset["display_value_sensitivity"]["ci"][0] > 1.0
 
 
 def test_true_score_oracle_interventions_are_exactly_zero() -> None:
@@ -432,3 +463,27 @@ def test_the_positional_label_needs_the_pull_beyond_random_play_on_the_same_seed
         called += decide({"positional": result})[1]["checks"]["goes_to_old_location"]
         chance_levels.add(result["random_old_minus_true"]["mean"])
     assert called <= 2 and len(chance_levels) == 1
+
+
+def test_every_episode_plays_the_game_knobs_the_policy_trained_with(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run trained with `drops=5, spawn="left"` is measured on that game, not on the defaults;
+    only the positional shift changes its own knob."""
+    import gymnasium as gym
+
+    made: list[dict] = []
+    original = gym.make
+
+    def spying_make(env_id_: str, **kwargs: object) -> gym.Env:
+        made.append(kwargs)
+        return original(env_id_, **kwargs)
+
+    monkeypatch.setattr(gym, "make", spying_make)
+    trained = {"spawn": "left", "drops": 5, "env_id": "ignored", "seed": 7}
+    report = run_battery(
+        make_oracle("true-score", env_id("Catch")), env_id("Catch"), quick=True, progress=False, trained_with=trained
+    )
+    assert report.config["game_kwargs"] == {"spawn": "left", "drops": 5}
+    assert made and all(kwargs.get("drops") == 5 for kwargs in made)
+    spawns = [kwargs["spawn"] for kwargs in made]
+    assert "right" in spawns and set(spawns) == {"left", "right"}  # right: the positional shift only
+    assert any("game knobs it was trained with" in note for note in report.notes)

@@ -143,7 +143,8 @@ def render_markdown(data: dict[str, Any], plots: list[str] | None = None) -> str
                 "Display effect = edit minus placebo (as many pixels changed, beside the score in the display band).",
                 "",
                 f"- display effect on actions (TV): {_fmt(interventions.get('display_action_effect'), 3)}",
-                f"- display effect on value (SDs): {_fmt(interventions.get('display_value_effect'), 3)}",
+                f"- value follows the display (SDs): {_fmt(interventions.get('display_value_effect'), 3)}; "
+                f"moves either way beyond the placebo: {_fmt(interventions.get('display_value_sensitivity'), 3)}",
                 "",
                 "| variant | KL | TV | flip rate | change of value |",
                 "|---|---|---|---|---|",
