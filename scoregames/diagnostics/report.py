@@ -140,7 +140,8 @@ def render_markdown(data: dict[str, Any], plots: list[str] | None = None) -> str
         if interventions.get("applicable"):
             lines += [
                 f"{interventions['samples']} states; value SD {interventions['value_sd']:.3g}. "
-                "Display effect = edit minus placebo (as many pixels changed, beside the score in the display band).",
+                "Display effect on actions = the edits' minus the placebo's (as many pixels changed, beside the score in "
+                "the display band); on value = how far it follows the number (half the +k / -k gap).",
                 "",
                 f"- display effect on actions (TV): {_fmt(interventions.get('display_action_effect'), 3)}",
                 f"- value follows the display (SDs): {_fmt(interventions.get('display_value_effect'), 3)}; "
