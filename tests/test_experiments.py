@@ -425,15 +425,20 @@ def test_a_failing_cell_is_recorded_and_redone_on_resume(
     assert all(record["status"] == "finished" for record in ResultStore(out).records())
 
 
+@pytest.mark.parametrize("inherited_sigint", ["default", "ignored"])
 def test_interrupt_midway_keeps_finished_cells_and_resume_completes(
-    tmp_path: Path, stub_env: Path, local_results: Path
+    tmp_path: Path, stub_env: Path, local_results: Path, inherited_sigint: str
 ) -> None:
     """Ctrl-C (SIGINT) in the middle of the grid, then --resume: the full table, each finished
-    cell run once."""
+    cell run once. Also for a runner started with SIGINT ignored (a `&` job of a script, nohup),
+    where Python would otherwise leave it ignored."""
     config, out = stub_config(tmp_path), tmp_path / "results"
     env = {**os.environ, "STUB_TRAIN_SLEEP": "0.6"}
     command = [sys.executable, "-m", "scoregames", "experiment", str(config), "--out", str(out), "--workers", "2"]
-    runner = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if inherited_sigint == "ignored" else None
+    runner = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=ignore
+    )
     deadline = time.monotonic() + 60
     while len(list((out / "cells").glob("*.json"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -139,17 +139,18 @@ def _check_reachable(address: str | None, timeout: float = 10.0) -> None:
 
 
 def _ray_init(address: str | None, **kwargs: Any) -> None:
-    """``ray.init`` that keeps this process's SIGTERM handler: Ray replaces it with one that calls
-    ``sys.exit``, which would turn the runner's clean stop on ``kill`` (stop the children, write
-    the table, exit 130) into an abrupt exit."""
+    """``ray.init`` that keeps this process's SIGTERM and SIGINT handlers: Ray replaces SIGTERM's
+    with one that calls ``sys.exit``, which would turn the runner's clean stop on ``kill`` (stop
+    the children, write the table, exit 130) into an abrupt exit."""
     _check_reachable(address)
     import ray
 
     main_thread = threading.current_thread() is threading.main_thread()
-    handler = signal.getsignal(signal.SIGTERM) if main_thread else None
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)} if main_thread else {}
     ray.init(address=address, **kwargs)
-    if handler is not None:
-        signal.signal(signal.SIGTERM, handler)
+    for sig, handler in handlers.items():
+        if handler is not None:
+            signal.signal(sig, handler)
 
 
 def _ray_cell(spec_data: dict[str, Any], results_dir: str) -> dict[str, Any]:

@@ -84,7 +84,7 @@ def _lock(results_dir: Path) -> int | None:
 
 
 def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt  # `kill PID` gets the same clean stop as Ctrl-C
+    raise KeyboardInterrupt  # `kill PID` (or -INT) gets the same clean stop as Ctrl-C
 
 
 def _read_experiment(results_dir: Path) -> dict[str, Any]:
@@ -306,7 +306,10 @@ def _run(args: argparse.Namespace, config: ExperimentConfig, results_dir: Path) 
             detail = f"FAILED: {record.get('error')}"
         print(f"[{done}/{len(todo)}] {record['cell_id']}: {detail}", flush=True)
 
+    # Both signals stop the grid cleanly, also where SIGINT came in ignored (a job started with
+    # `&` or nohup ignores it, and Python then leaves it so): `kill -INT` must still stop it.
     previous_handler = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    previous_int_handler = signal.signal(signal.SIGINT, _sigterm_as_interrupt)
     interrupted = False
     try:
         if args.backend == "local":
@@ -321,6 +324,7 @@ def _run(args: argparse.Namespace, config: ExperimentConfig, results_dir: Path) 
         interrupted = True
     finally:
         signal.signal(signal.SIGTERM, previous_handler)
+        signal.signal(signal.SIGINT, previous_int_handler)
         records = store.records(spec.cell_id for spec in cells)
         written = store.write_table(records)
 
