@@ -56,6 +56,7 @@ from scoregames.policies import (  # noqa: E402
     new_run_dir,
     open_run_dir,
     parse_env_kwargs,
+    play_evaluation,
     preprocess_frames,
     purge_step,
     require_at_least,
@@ -728,23 +729,16 @@ if __name__ == "__main__":
     if args.eval_episodes > 0:
         policy = load_policy(run_dir, device=str(device), deterministic=args.eval_greedy)
         eval_env = evaluation_env(args.env_id, args.hud, args.reward_source, **parse_env_kwargs(args.env_kwargs))
-        for episode in range(args.eval_episodes):
-            frame, info = eval_env.reset(seed=args.seed + 1_000_000 + episode)
-            policy.reset(eval_env)
-            total, done, steps = 0.0, False, 0
-            while not done and steps < 27_000 and not stop_signal:
-                frame, reward, terminated, truncated, info = eval_env.step(policy.act(frame, info))
-                total += float(reward)
-                done, steps = terminated or truncated, steps + 1
-            if stop_signal:  # Ctrl-C/SIGTERM: no return for an unfinished episode
-                break
-            eval_returns.append(float(info["true_score"]) if ours else total)
-            writer.add_scalar("eval/episodic_return", eval_returns[-1], episode)
+        played = play_evaluation(
+            policy, eval_env, args.eval_episodes, args.seed, ours, lambda: bool(stop_signal),
+            lambda episode, value: writer.add_scalar("eval/episodic_return", value, episode),
+        )  # fmt: skip
         eval_env.close()
-        if stop_signal:  # trained and checkpointed, not evaluated: --resume evaluates and summarises
+        if played is None:  # trained and checkpointed, not evaluated: --resume evaluates and summarises
             print(f"stopped by {signal.Signals(stop_signal).name} in the evaluation; finish it with --resume {run_dir}")
             writer.close()
             sys.exit(128 + stop_signal)
+        eval_returns = played
         print(f"eval over {args.eval_episodes} episodes: mean true return {np.mean(eval_returns):.2f}")
 
     last = recent[-20:]

@@ -24,6 +24,7 @@ import math
 import os
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -563,6 +564,42 @@ def evaluation_env(env_id: str, hud: str, reward_source: str, **env_kwargs: Any)
     return _RestartAfterLifeLoss(env)
 
 
+def play_evaluation(
+    policy: Any,
+    env: gym.Env,
+    episodes: int,
+    seed: int,
+    ours: bool,
+    stopped: Callable[[], bool],
+    log: Callable[[int, float], None],
+    epsilon: float = 0.0,
+) -> list[float] | None:
+    """A run's final ``--eval-episodes`` on :func:`evaluation_env`: episode i from seed
+    ``seed + 1_000_000 + i``, at most 27,000 steps each; returns the true score (ScoreGames) or the
+    summed reward per episode, each passed to ``log(episode, return)`` as it ends. With
+    ``epsilon``, a uniform random action that often (CleanRL's DQN evaluation). None once
+    ``stopped()``: a partly played episode is not counted."""
+    rng = np.random.default_rng(seed)
+    n_actions = int(env.action_space.n)  # type: ignore[attr-defined]
+    returns: list[float] = []
+    for episode in range(episodes):
+        frame, info = env.reset(seed=seed + 1_000_000 + episode)
+        policy.reset(env)
+        total, finished, steps = 0.0, False, 0
+        while not finished and steps < 27_000 and not stopped():
+            action = policy.act(frame, info)
+            if epsilon and rng.random() < epsilon:
+                action = int(rng.integers(n_actions))
+            frame, reward, terminated, truncated, info = env.step(action)
+            total += float(reward)
+            finished, steps = terminated or truncated, steps + 1
+        if stopped():
+            return None
+        returns.append(float(info["true_score"]) if ours else total)
+        log(episode, returns[-1])
+    return returns
+
+
 def purge_step(restarting: bool, checkpoint: dict[str, Any] | None) -> int | None:
     """The ``SummaryWriter(purge_step=...)`` of a run: TensorBoard hides the earlier event files'
     events from this step on. A restart hides the stopped attempt's (0); a resume hides what a
@@ -733,6 +770,7 @@ __all__ = [
     "evaluation_env",
     "load_policy",
     "parse_env_kwargs",
+    "play_evaluation",
     "preprocess_frames",
     "purge_step",
     "read_checkpoint",

@@ -387,15 +387,12 @@ def run_conflict(
 def trained_knob_value(policy: Any, game: str, knob: str, trained_with: dict[str, Any] | None = None) -> Any:
     """The value of ``knob`` the policy was trained with: ``trained_with`` (e.g. from a run's
     ``args.json``), else the policy's optional ``trained_with`` attribute, else the game's default."""
-    import inspect
-
-    from scoregames.games import GAMES
+    from scoregames.games import game_knobs
 
     for source in (trained_with, getattr(policy, "trained_with", None)):
         if source and knob in source:
             return source[knob]
-    parameter = inspect.signature(GAMES[game].__init__).parameters.get(knob)
-    return None if parameter is None else parameter.default
+    return game_knobs(game).get(knob)
 
 
 def training_layout(game: str, trained_with: dict[str, Any] | None) -> dict[str, Any]:
@@ -404,12 +401,9 @@ def training_layout(game: str, trained_with: dict[str, Any] | None) -> dict[str,
     Only the explicit ``trained_with``: the known-answer policies' ``trained_with`` attribute is a
     convention that makes the positional test apply to them, not a layout they were trained on.
     """
-    import inspect
+    from scoregames.games import game_knobs
 
-    from scoregames.games import GAMES
-
-    knobs = [name for name in inspect.signature(GAMES[game].__init__).parameters if name != "self"]
-    return {knob: trained_with[knob] for knob in knobs if trained_with and knob in trained_with}
+    return {knob: trained_with[knob] for knob in game_knobs(game) if trained_with and knob in trained_with}
 
 
 def run_positional(

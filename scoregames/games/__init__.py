@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from scoregames.games.base import Game, Tick
@@ -18,18 +19,25 @@ GAMES: dict[str, type[Game[Any]]] = {
 }
 
 
+def game_knobs(name: str) -> dict[str, Any]:
+    """A game's knobs (its constructor's arguments) and their defaults.
+
+    >>> game_knobs("Catch")
+    {'spawn': 'any', 'drops': 20, 'decoy_prob': 0.5, 'star': 'dark'}
+    """
+    parameters = inspect.signature(GAMES[name].__init__).parameters
+    return {knob: parameter.default for knob, parameter in parameters.items() if knob != "self"}
+
+
 def make_game(name: str, **knobs: Any) -> Game[Any]:
     """Build a game by name with its knobs; unknown names and knobs get errors listing what is valid."""
     if name not in GAMES:
         raise ValueError(f"unknown game {name!r}; valid: {', '.join(GAMES)}")
-    cls = GAMES[name]
     try:
-        return cls(**knobs)
+        return GAMES[name](**knobs)
     except TypeError as error:
-        import inspect
-
-        valid = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
-        raise TypeError(f"{name}: {error}; valid game arguments: {', '.join(valid) or 'none'}") from None
+        valid = ", ".join(game_knobs(name)) or "none"
+        raise TypeError(f"{name}: {error}; valid game arguments: {valid}") from None
 
 
-__all__ = ["GAMES", "Game", "Tick", "make_game"]
+__all__ = ["GAMES", "Game", "Tick", "game_knobs", "make_game"]
