@@ -666,6 +666,14 @@ class LoadedPolicy:
         such as ``{"spawn": "left"}``), so the positional diagnostics know the training layout."""
         return parse_env_kwargs(self.metadata.get("args", {}).get("env_kwargs", "{}"), allow_reserved=True)
 
+    @property
+    def run_arguments(self) -> dict[str, Any]:
+        """The run's arguments as the diagnostics read its training layout: the game knobs of its
+        ``--env-kwargs``, a ``game_kwargs`` mapping, then ``args.json``'s top-level keys (empty
+        without ``args.json``). ``run_battery`` uses them when no ``trained_with`` is given."""
+        args = self.metadata.get("args", {})
+        return {**self.trained_with, **args.get("game_kwargs", {}), **args}
+
     def reset(self, env: Any | None = None) -> None:
         self._history.clear()
 

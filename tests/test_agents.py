@@ -356,7 +356,15 @@ def test_env_kwargs_reach_the_game_and_the_loaded_policy(tmp_path: Path) -> None
     run_script("ppo.py", *PPO_TINY, "--env-kwargs", '{"drops": 1, "spawn": "left"}', "--run-dir", str(run_dir))
     returns = scalars(run_dir, "charts/episodic_return")
     assert len(returns) >= 10 and set(returns) <= {-1.0, 1.0}  # one fruit per episode: caught or missed
-    assert load_policy(run_dir).trained_with == {"drops": 1, "spawn": "left"}
+    policy = load_policy(run_dir)
+    assert policy.trained_with == {"drops": 1, "spawn": "left"}
+    # The battery, called from Python with no trained_with, plays the run's layout by itself.
+    from scoregames.diagnostics import BatteryConfig, run_battery
+
+    config = BatteryConfig.quick(episodes=2, positional_episodes=2, max_steps=50, parts=("positional",))
+    report = run_battery(policy, policy.run_arguments["env_id"], config=config, progress=False)
+    assert report.config["game_kwargs"] == {"drops": 1, "spawn": "left"}
+    assert report.metrics["positional"]["applicable"] and report.metrics["positional"]["train"] == "left"
 
 
 @pytest.mark.parametrize("script", ["ppo.py", "dqn.py"])

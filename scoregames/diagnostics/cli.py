@@ -136,15 +136,8 @@ def run(args: argparse.Namespace) -> int:
                 return _error(f"unknown preset(s) {unknown}; valid: {', '.join(PRESETS)}")
             overrides["presets"] = presets
         config = BatteryConfig.quick(**overrides) if args.quick else BatteryConfig.full(**overrides)
-        trained_with = None
-        if args.run_dir is not None:
-            # Game knobs the run was trained with: its --env-kwargs (parsed by the loaded policy),
-            # a game kwargs mapping, or top-level keys.
-            env_kwargs = getattr(policy, "trained_with", None) or {}
-            trained_with = {**env_kwargs, **run_args.get("game_kwargs", {}), **run_args}
-        report = run_battery(
-            policy, env_id, config=config, policy_name=label, progress=not args.no_progress, trained_with=trained_with
-        )
+        # A run's policy brings its training layout (LoadedPolicy.run_arguments); oracles have none.
+        report = run_battery(policy, env_id, config=config, policy_name=label, progress=not args.no_progress)
         if args.run_dir is not None:
             trained = {k: run_args[k] for k in ("env_id", "hud", "reward_source", "total_timesteps") if k in run_args}
             report.notes.append(f"trained with {json.dumps(trained)}")

@@ -13,7 +13,10 @@ Optional methods the battery uses when present (nothing else requires them):
   parameters, the control for probes and saliency. Without it the battery re-initialises
   any torch module it finds on the policy, or skips that control with a note;
 - ``trained_with: dict`` (an attribute): the game knobs it was trained with, which decides
-  whether the positional shift test applies (``run_battery(trained_with=...)`` overrides it).
+  whether the positional shift test applies (``run_battery(trained_with=...)`` overrides it);
+- ``run_arguments: dict`` (an attribute): a trained run's arguments (``load_policy`` policies
+  have it), the ``trained_with`` run_battery uses when given none: every episode plays its game
+  knobs.
 
 The battery calls ``evaluate`` while the env is at the state the histories end in, so a
 scripted policy that reads ``env.unwrapped.game_state`` may answer for that state.
