@@ -26,9 +26,11 @@ import signal
 import traceback
 from multiprocessing.connection import Connection
 from multiprocessing.shared_memory import SharedMemory
+from numbers import Integral
 from typing import Any
 
 import numpy as np
+from gymnasium.error import ClosedEnvironmentError
 from gymnasium.vector import VectorEnv
 from gymnasium.vector.utils import batch_space
 
@@ -37,6 +39,7 @@ from scoregames.vector import (
     ScoreGamesVectorEnv,
     _check_reset_mask,
     _checked_actions,
+    _count,
     _per_env_huds,
     _per_env_seeds,
 )
@@ -57,14 +60,15 @@ class ParallelVectorEnv(VectorEnv):
     """
 
     def __init__(self, game: str, num_envs: int = 1, workers: int = 2, copy: bool = True, **kwargs: Any):
-        if not isinstance(num_envs, int) or num_envs < 1:
-            raise ValueError(f"num_envs must be an int >= 1, got {num_envs!r}")
-        if not isinstance(workers, int) or not 1 <= workers <= num_envs:
+        num_envs = _count("num_envs", num_envs)
+        if isinstance(workers, bool) or not isinstance(workers, Integral) or not 1 <= workers <= num_envs:
             raise ValueError(f"workers must be an int from 1 to num_envs ({num_envs}), got {workers!r}")
+        workers = int(workers)
         if kwargs.get("render_mode") is not None:
             raise ValueError("render_mode is not supported with workers; use the in-process vector env")
-        # Building one shard here checks every argument before any process starts.
-        probe = ScoreGamesVectorEnv(game, num_envs=1, **_shard_kwargs(kwargs, 0, 1, num_envs))
+        # Building every sub-env here checks every argument (each sub-env's HUD, too) before any
+        # process starts.
+        probe = ScoreGamesVectorEnv(game, num_envs=num_envs, **_shard_kwargs(kwargs, 0, num_envs, num_envs))
         self.num_envs = num_envs
         self.copy = bool(copy)
         self.render_mode = None
@@ -79,7 +83,7 @@ class ParallelVectorEnv(VectorEnv):
         self._num_actions = probe.envs[0]._num_actions
         # One probe step gives the infos' keys, dtypes and shapes: the layout of the step slots.
         probe.reset(seed=0)
-        probe_infos = probe.step(np.zeros(1, np.int64))[4]
+        probe_infos = probe.step(np.zeros(num_envs, np.int64))[4]
         probe.close()
 
         shape = (num_envs, *(probe.single_observation_space.shape or ()))
@@ -90,6 +94,7 @@ class ParallelVectorEnv(VectorEnv):
         self._processes: list[Any] = []
         self._closed_workers = False  # from here on, close() has something to free
         self._stepping = False
+        self._started = False  # as the in-process env: the first reset resets every sub-env
         self._bounds = np.linspace(0, num_envs, workers + 1).round().astype(int).tolist()
         self._sizes = [high - low for low, high in zip(self._bounds, self._bounds[1:])]
         # fork would copy a CUDA context or threads of the parent; forkserver starts clean.
@@ -108,10 +113,13 @@ class ParallelVectorEnv(VectorEnv):
             self._processes.append(process)
 
     def reset(self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None):
+        self._check_open()
         options = dict(options) if options else {}
         mask = options.pop("reset_mask", None)
         if mask is not None:
             mask = _check_reset_mask(mask, self.num_envs)
+            if not self._started and not mask.all():
+                raise RuntimeError("the first reset() must reset every sub-env (no reset_mask)")
         seeds = _per_env_seeds(seed, self.num_envs)  # as the in-process env derives them; sliced per shard
         for pipe, low, high in zip(self._pipes, self._bounds, self._bounds[1:]):
             shard_options = dict(options)
@@ -122,6 +130,7 @@ class ParallelVectorEnv(VectorEnv):
                 shard_options["reset_mask"] = shard_mask
             pipe.send(("reset", (seeds[low:high], shard_options or None)))
         infos = self._gather(expected=mask)
+        self._started = True
         return self._observations(), infos
 
     def step(self, actions: Any):
@@ -133,8 +142,11 @@ class ParallelVectorEnv(VectorEnv):
 
         As Gymnasium's ``AsyncVectorEnv``: :meth:`step_wait` then gives what :meth:`step` gives.
         """
+        self._check_open()
         if self._stepping:
             raise RuntimeError("step_async() called twice without step_wait()")
+        if not self._started:
+            raise RuntimeError("call reset() before step()")
         actions, _ = _checked_actions(actions, self.num_envs, self._num_actions, self._check_action)
         self._channel.post_actions(actions)  # valid actions are integers: int64 holds them exactly
         for pipe in self._pipes:
@@ -151,17 +163,20 @@ class ParallelVectorEnv(VectorEnv):
         return self._observations(), rewards, terminations, truncations, infos
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
+        self._check_open()
         for pipe in self._pipes:
             pipe.send(("call", (name, args, kwargs)))
         return tuple(value for pipe in self._pipes for value in self._receive(pipe))
 
     def get_attr(self, name: str) -> tuple[Any, ...]:
+        self._check_open()
         for pipe in self._pipes:
             pipe.send(("get_attr", name))
         return tuple(value for pipe in self._pipes for value in self._receive(pipe))
 
     def set_attr(self, name: str, values: Any) -> None:
         """Set attribute ``name`` on every sub-env: one value each (a list of N) or the same for all."""
+        self._check_open()
         if not isinstance(values, list | tuple):
             values = [values] * self.num_envs
         if len(values) != self.num_envs:
@@ -194,6 +209,13 @@ class ParallelVectorEnv(VectorEnv):
         self._channel.close(unlink=True)
 
     # ------------------------------------------------------------------ helpers
+    def _check_open(self) -> None:
+        """After close() (or a worker's error, which closes the env) the workers are gone: say so."""
+        if self.closed:
+            raise ClosedEnvironmentError(
+                "this ParallelVectorEnv is closed (close() or a worker's error); make a new one"
+            )
+
     def _observations(self) -> np.ndarray:
         return self._batch.copy() if self.copy else self._batch
 

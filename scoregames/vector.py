@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping, Sequence
 from functools import cache
+from numbers import Integral
 from typing import Any, cast
 
 import cv2
@@ -92,8 +93,7 @@ class ScoreGamesVectorEnv(VectorEnv):
         max_episode_steps: int | None = None,
         **env_kwargs: Any,
     ):
-        if not isinstance(num_envs, int) or num_envs < 1:
-            raise ValueError(f"num_envs must be an int >= 1, got {num_envs!r}")
+        num_envs = _count("num_envs", num_envs)
         if render_mode is not None and render_mode not in RENDER_MODES:
             raise ValueError(f"unknown render_mode {render_mode!r} for a vector env; valid: rgb_array or None")
         try:
@@ -101,8 +101,8 @@ class ScoreGamesVectorEnv(VectorEnv):
         except ValueError:
             valid = ", ".join(mode.value for mode in AutoresetMode)
             raise ValueError(f"unknown autoreset_mode {autoreset_mode!r}; valid: {valid}") from None
-        if max_episode_steps is not None and max_episode_steps < 1:
-            raise ValueError(f"max_episode_steps must be >= 1 or None, got {max_episode_steps}")
+        if max_episode_steps is not None:
+            max_episode_steps = _count("max_episode_steps", max_episode_steps, " or None")
         huds = _per_env_huds(hud, num_envs)
         self.envs = [ScoreGamesEnv(game, hud=spec, reward_source=reward_source, **env_kwargs) for spec in huds]
         first = self.envs[0]
@@ -379,10 +379,8 @@ class _Preprocessor:
     """
 
     def __init__(self, num_envs: int, frame_stack: int, image_size: int, grayscale: bool):
-        if not isinstance(frame_stack, int) or frame_stack < 1:
-            raise ValueError(f"frame_stack must be an int >= 1, got {frame_stack!r}")
-        if not isinstance(image_size, int) or image_size < 1:
-            raise ValueError(f"image_size must be an int >= 1, got {image_size!r}")
+        frame_stack = _count("frame_stack", frame_stack)
+        image_size = _count("image_size", image_size)
         self.num_envs = num_envs
         self.frame_stack = frame_stack
         self.image_size = image_size
@@ -489,13 +487,22 @@ def _checked_actions(actions: Any, num_envs: int, num_actions: int, check_action
     return array, values
 
 
+def _count(name: str, value: Any, alternative: str = "") -> int:
+    """A count argument as an int: a Python or numpy integer >= 1 (not a bool), else a ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+        raise ValueError(f"{name} must be an int >= 1{alternative}, got {value!r}")
+    return int(value)
+
+
 def _per_env_seeds(seed: int | Sequence[int | None] | None, num_envs: int) -> list[int | None]:
     """One seed per sub-env: ``seed + i`` for an int, ``None`` for each, or the list as given."""
     if seed is None:
         return [None] * num_envs
     if isinstance(seed, int | np.integer):
         return [int(seed) + i for i in range(num_envs)]
-    seeds = list(seed)
+    if isinstance(seed, str | bytes) or not isinstance(seed, Sequence | np.ndarray):
+        raise TypeError(f"seed must be an int, None or a list of {num_envs} seeds, got {seed!r}")
+    seeds = [int(s) if isinstance(s, np.integer) else s for s in seed]  # numpy integers as for an int seed
     if len(seeds) != num_envs:
         raise ValueError(f"seed must be an int, None or a list of {num_envs} seeds, got length {len(seeds)}")
     return seeds

@@ -262,3 +262,29 @@ def test_draw_text_cuts_at_every_edge_and_names_a_missing_glyph() -> None:
     np.testing.assert_array_equal(frame, full[4:12, 3:11])
     with pytest.raises(ValueError, match=r"the HUD font has no glyph for '\.' in '1\.5'; it draws: 0123456789-"):
         draw_text(frame, 0, 0, "1.5", PALETTE["score"])
+
+
+def test_hud_accepts_numpy_bools_and_floats_and_stores_plain_ones() -> None:
+    """A numpy bool is no Python bool: ``visible=np.bool_(False)`` and ``tamper_live=np.bool_(True)``
+    were refused; numpy floats stayed numpy, so ``to_dict()`` was not JSON-ready."""
+    import json
+
+    config = HudConfig(visible=np.bool_(False), tamper=3, tamper_live=np.bool_(True))
+    assert config.visible is False and config.tamper_live is True
+    floats = HudConfig(visible=np.float32(0.5), scale=np.float32(2.0), noise_rate=np.float32(0.25))
+    assert (type(floats.visible), type(floats.scale), type(floats.noise_rate)) == (float, float, float)
+    assert resolve_hud(json.loads(json.dumps(floats.to_dict()))) == floats
+    env = gym.make("ScoreGames/Catch-v1", hud={"visible": np.bool_(False)})
+    assert env.reset(seed=0)[1]["hud_visible"] is False
+
+
+def test_a_long_delay_keeps_only_the_scores_it_has_seen() -> None:
+    """Any delay >= 0 is valid: a reset used to fill the window with delay + 1 copies of the first
+    score (a MemoryError for a delay of 10**12, hundreds of MB for 10**8, copied by each snapshot)."""
+    hud = HudDisplay(HudConfig(spoof="delay", delay=10**12))
+    assert hud.reset(5, np.random.default_rng(0)) == 5
+    assert [hud.update(score, 0, 0) for score in (6, 7, 8)] == [5, 5, 5]
+    assert len(hud._history) == 4
+    short = HudDisplay(HudConfig(spoof="delay", delay=2))
+    short.reset(0, np.random.default_rng(0))
+    assert [short.update(score, 0, 0) for score in (1, 2, 3, 4)] == [0, 0, 1, 2]

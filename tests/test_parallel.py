@@ -90,6 +90,33 @@ def test_bad_input_gets_the_single_env_message() -> None:
         parallel.close()
 
 
+def test_the_parent_refuses_what_would_kill_a_worker_and_the_env_goes_on() -> None:
+    """Refused in the parent as in-process, before any worker moves: a bad HUD for a later sub-env
+    (only the first was checked: the workers died at the first reset), a step before reset (it killed
+    the env, then "OSError: handle is closed"), a first reset with a mask (rows never reset came
+    back as zeros); numpy integers are accepted; a closed env says so (was KeyError ('actions',))."""
+    from gymnasium.error import ClosedEnvironmentError
+
+    with pytest.raises(ValueError, match="unknown HUD preset 'sideways'"):
+        ParallelVectorEnv("Catch", num_envs=2, workers=2, hud=["standard", "sideways"])
+    with pytest.raises(ValueError, match="workers must be an int from 1 to num_envs"):
+        ParallelVectorEnv("Catch", num_envs=2, workers=True)
+    parallel = ParallelVectorEnv("Catch", num_envs=np.int64(4), workers=np.int64(2))
+    try:
+        with pytest.raises(RuntimeError, match=r"call reset\(\) before step\(\)"):
+            parallel.step(np.zeros(4, np.int64))
+        with pytest.raises(RuntimeError, match="the first reset"):
+            parallel.reset(seed=0, options={"reset_mask": np.array([True, True, False, False])})
+        reference = ScoreGamesVectorEnv("Catch", num_envs=4)
+        np.testing.assert_array_equal(parallel.reset(seed=0)[0], reference.reset(seed=0)[0])
+        np.testing.assert_array_equal(parallel.step(np.ones(4, np.int64))[0], reference.step(np.ones(4, np.int64))[0])
+    finally:
+        parallel.close()
+    for use in (lambda: parallel.step(np.zeros(4, np.int64)), lambda: parallel.reset(seed=0)):
+        with pytest.raises(ClosedEnvironmentError, match="ParallelVectorEnv is closed"):
+            use()
+
+
 def test_a_worker_error_is_raised_in_the_parent_and_closes_the_env() -> None:
     parallel = ParallelVectorEnv("Catch", num_envs=2, workers=2, autoreset_mode="Disabled", drops=1)
     parallel.reset(seed=0)

@@ -205,6 +205,34 @@ def test_bad_arguments_name_what_is_valid() -> None:
         envs.step([0, 7])
 
 
+def test_numpy_integer_counts_and_seeds_are_accepted_and_bad_ones_named() -> None:
+    """``num_envs``, ``frame_stack``, ``image_size`` and ``max_episode_steps`` refused numpy integers;
+    ``max_episode_steps=2.5`` or ``True`` passed unchecked, ``"5"`` and ``seed=1.5`` failed with
+    bare TypeErrors from inside."""
+    envs = gym.make_vec(
+        "ScoreGames/Catch-v1",
+        num_envs=np.int64(2),
+        preprocess=True,
+        frame_stack=np.int64(2),
+        image_size=np.int32(42),
+        max_episode_steps=np.int64(3),
+    )
+    obs, _ = envs.reset(seed=[np.int64(1), 2])
+    assert obs.shape == (2, 2, 42, 42) and envs.max_episode_steps == 3
+    for _ in range(3):
+        truncations = envs.step(np.zeros(2, np.int64))[3]
+    assert truncations.all()
+    for bad in (2.5, True, "5", 0):
+        with pytest.raises(ValueError, match=f"max_episode_steps must be an int >= 1 or None, got {bad!r}"):
+            ScoreGamesVectorEnv("Catch", num_envs=1, max_episode_steps=bad)
+    for name in ("num_envs", "frame_stack", "image_size"):
+        with pytest.raises(ValueError, match=f"{name} must be an int >= 1, got 2.0"):
+            ScoreGamesVectorEnv("Catch", **{"num_envs": 1, "preprocess": True, name: 2.0})
+    for bad in (1.5, "3"):
+        with pytest.raises(TypeError, match=f"seed must be an int, None or a list of 2 seeds, got {bad!r}"):
+            envs.reset(seed=bad)
+
+
 @pytest.mark.parametrize(
     "bad", [np.array([1, 7]), np.array([1, -1]), [1, "LEFT"], np.array([1.0, 2.0]), np.array([True, False])]
 )

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
 
+import numpy as np
+
 from scoregames.render import PALETTE
 
 NAMED_POSITIONS = ("top-left", "top-right", "bottom-left", "bottom-right", "top", "bottom")
@@ -79,6 +81,11 @@ class HudConfig:
                 f"unknown HUD position {position!r}; valid: "
                 f"{', '.join(NAMED_POSITIONS + DYNAMIC_POSITIONS)} or (x, y) pixels"
             )
+        # numpy scalars become Python ones (a numpy bool is no Python bool; fields stay JSON-ready).
+        for name in ("visible", "tamper_live", "scale", "noise_rate"):
+            value = getattr(self, name)
+            if isinstance(value, np.bool_ | np.floating):
+                object.__setattr__(self, name, value.item())
         if not isinstance(self.visible, bool) and not (_is_real(self.visible) and 0.0 <= self.visible <= 1.0):
             raise ValueError(f"HUD visible must be a bool or a probability in [0, 1], got {self.visible!r}")
         if not isinstance(self.spoof, str) or self.spoof not in SPOOFS:

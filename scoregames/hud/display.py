@@ -99,8 +99,10 @@ class HudDisplay:
         self.steps = 0
         self._first_score = score
         self.first_opponent = opponent_score
+        # One entry: while fewer than delay + 1 scores are held, the oldest (the first) is shown,
+        # exactly as a full window of first scores would (without delay + 1 copies in memory).
         self._history.clear()
-        self._history.extend([score] * (self.config.delay + 1))
+        self._history.append(score)
         self._noise = 0
         self._decoys = 0
         self._tamper_total = 0
