@@ -139,11 +139,22 @@ class Args:
     """train on sign(reward), as CleanRL's ClipRewardEnv (logged returns stay unclipped)"""
     episodic_life: bool = True
     """a lost life ends the episode for learning (no bootstrapping past it), as CleanRL's
-    EpisodicLifeEnv on ALE; ScoreGames envs play on, and the logged return is the whole game's"""
+    EpisodicLifeEnv on ALE (ALE ids: that wrapper, left out with --no-episodic-life); ScoreGames envs
+    play on, and the logged return is the whole game's"""
 
 
-def make_env(env_id: str, idx: int, capture_video: bool, videos: str, hud: str, reward_source: str, **env_kwargs):
-    """A thunk for one env: ScoreGames -> gray 84x84 + stack 4; others -> CleanRL's Atari stack."""
+def make_env(
+    env_id: str,
+    idx: int,
+    capture_video: bool,
+    videos: str,
+    hud: str,
+    reward_source: str,
+    episodic_life: bool = True,
+    **env_kwargs,
+):
+    """A thunk for one env: ScoreGames -> gray 84x84 + stack 4; others -> CleanRL's Atari stack
+    (its EpisodicLifeEnv only with ``episodic_life``; ScoreGames' lives are the training loop's)."""
 
     def thunk():
         render_mode = "rgb_array" if capture_video and idx == 0 else None
@@ -161,7 +172,8 @@ def make_env(env_id: str, idx: int, capture_video: bool, videos: str, hud: str, 
             from stable_baselines3.common.atari_wrappers import EpisodicLifeEnv, FireResetEnv, NoopResetEnv
 
             env = NoopResetEnv(env, noop_max=30)
-            env = EpisodicLifeEnv(env)
+            if episodic_life:
+                env = EpisodicLifeEnv(env)
             if "FIRE" in env.unwrapped.get_action_meanings():
                 env = FireResetEnv(env)
             env = gym.wrappers.ResizeObservation(env, (84, 84))
@@ -181,7 +193,9 @@ def make_vector_env(args: Args, videos: str) -> gym.vector.VectorEnv:
     if is_scoregames_id(args.env_id) and spec.vector_entry_point is not None and not args.capture_video:
         return agent_vector_env(args.env_id, args.num_envs, args.hud, args.reward_source, **env_kwargs)
     thunks = [
-        make_env(args.env_id, i, args.capture_video, videos, args.hud, args.reward_source, **env_kwargs)
+        make_env(
+            args.env_id, i, args.capture_video, videos, args.hud, args.reward_source, args.episodic_life, **env_kwargs
+        )
         for i in range(args.num_envs)
     ]
     return gym.vector.SyncVectorEnv(thunks, autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
@@ -224,6 +238,7 @@ class FrameReplayBuffer:
         self.valid = np.zeros((num_envs, self.per_env), np.bool_)  # transition t -> t+1 is stored
         self.first = np.zeros((num_envs, self.per_env), np.bool_)  # episode starts at t
         self.pos = np.zeros(num_envs, np.int64)  # next slot to write
+        self.filled = np.zeros(num_envs, np.int64)  # slots written so far (0..filled-1), up to per_env
         self.cur = np.full(num_envs, -1, np.int64)  # slot of each env's current observation
         self.size = 0
 
@@ -233,6 +248,7 @@ class FrameReplayBuffer:
         self.first[env, slot] = first
         self.valid[env, slot] = False
         self.pos[env] = (slot + 1) % self.per_env
+        self.filled[env] = min(self.filled[env] + 1, self.per_env)
         self.size = min(self.size + 1, self.per_env * self.num_envs)
         return int(slot)
 
@@ -263,14 +279,16 @@ class FrameReplayBuffer:
         return self.frames[env[:, None], idx]
 
     def sample(self, batch_size: int, rng: np.random.Generator):
+        # slots drawn among the written ones: a fresh 1M buffer holding 100 transitions would
+        # otherwise need millions of draws per batch (an apparent hang)
         env = rng.integers(0, self.num_envs, batch_size * 4)
-        slot = rng.integers(0, self.per_env, batch_size * 4)
+        slot = rng.integers(0, self.filled[env])
         # transition stored, and its 3 older frames not yet overwritten by the write head
         age_ok = (slot - self.pos[env]) % self.per_env >= self.stack - 1
         keep = np.flatnonzero(self.valid[env, slot] & age_ok)
         while len(keep) < batch_size:  # rare: tiny or fresh buffers
             more_env = rng.integers(0, self.num_envs, batch_size * 4)
-            more_slot = rng.integers(0, self.per_env, batch_size * 4)
+            more_slot = rng.integers(0, self.filled[more_env])
             env, slot = np.concatenate([env, more_env]), np.concatenate([slot, more_slot])
             age_ok = (slot - self.pos[env]) % self.per_env >= self.stack - 1
             keep = np.flatnonzero(self.valid[env, slot] & age_ok)
@@ -351,6 +369,7 @@ if __name__ == "__main__":
         n_actions = int(envs.single_action_space.n)
         # the env's actions and frames must be the checkpoint's too
         check_env_matches_checkpoint(checkpoint, run_dir, args.env_id, envs, [envs], new_folders)
+        restarting = open_run_dir(run_dir, dataclasses.asdict(args), args.resume is not None, checkpoint, [envs])
     except KeyboardInterrupt:
         print("dqn.py: interrupted before the run started; nothing was written", file=sys.stderr)
         sys.exit(130)
@@ -358,7 +377,6 @@ if __name__ == "__main__":
         print(f"dqn.py: error: {error}", file=sys.stderr)
         sys.exit(2)
 
-    restarting = open_run_dir(run_dir, dataclasses.asdict(args), args.resume is not None, checkpoint)
     # A restart's or resume's events go to a new file; purge_step hides the stopped attempt's from step 0
     # (restart) or past its checkpoint (logged by a process killed before its next one) in TensorBoard.
     writer = SummaryWriter(str(run_dir), purge_step=purge_step(restarting, checkpoint))
@@ -547,7 +565,9 @@ if __name__ == "__main__":
     eval_returns: list[float] = []
     if args.eval_episodes > 0:
         policy = load_policy(run_dir, device=str(device))
-        eval_env = evaluation_env(args.env_id, args.hud, args.reward_source, **parse_env_kwargs(args.env_kwargs))
+        eval_env = evaluation_env(
+            args.env_id, args.hud, args.reward_source, args.episodic_life, **parse_env_kwargs(args.env_kwargs)
+        )
         played = play_evaluation(
             policy, eval_env, args.eval_episodes, args.seed, ours, lambda: bool(stop_signal),
             lambda episode, value: writer.add_scalar("eval/episodic_return", value, episode),

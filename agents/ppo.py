@@ -156,7 +156,8 @@ class Args:
     """train on sign(reward), as CleanRL's ClipRewardEnv (logged returns stay unclipped)"""
     episodic_life: bool = True
     """a lost life ends the episode for learning (no bootstrapping past it), as CleanRL's
-    EpisodicLifeEnv on ALE; ScoreGames envs play on, and the logged return is the whole game's"""
+    EpisodicLifeEnv on ALE (ALE ids: that wrapper, left out with --no-episodic-life); ScoreGames envs
+    play on, and the logged return is the whole game's"""
 
     # to be filled in runtime
     batch_size: int = 0
@@ -180,8 +181,18 @@ def default_learning_rate(env_id: str) -> float:
     return TUNED_LEARNING_RATES.get(game_name(env_id), CLEANRL_LEARNING_RATE)
 
 
-def make_env(env_id: str, idx: int, capture_video: bool, videos: str, hud: str, reward_source: str, **env_kwargs):
-    """A thunk for one env: ScoreGames -> gray 84x84 + stack 4; others -> CleanRL's Atari stack."""
+def make_env(
+    env_id: str,
+    idx: int,
+    capture_video: bool,
+    videos: str,
+    hud: str,
+    reward_source: str,
+    episodic_life: bool = True,
+    **env_kwargs,
+):
+    """A thunk for one env: ScoreGames -> gray 84x84 + stack 4; others -> CleanRL's Atari stack
+    (its EpisodicLifeEnv only with ``episodic_life``; ScoreGames' lives are the training loop's)."""
 
     def thunk():
         render_mode = "rgb_array" if capture_video and idx == 0 else None
@@ -199,7 +210,8 @@ def make_env(env_id: str, idx: int, capture_video: bool, videos: str, hud: str, 
             from stable_baselines3.common.atari_wrappers import EpisodicLifeEnv, FireResetEnv, NoopResetEnv
 
             env = NoopResetEnv(env, noop_max=30)
-            env = EpisodicLifeEnv(env)
+            if episodic_life:
+                env = EpisodicLifeEnv(env)
             if "FIRE" in env.unwrapped.get_action_meanings():
                 env = FireResetEnv(env)
             env = gym.wrappers.ResizeObservation(env, (84, 84))
@@ -226,7 +238,16 @@ def make_env_groups(args: Args, videos: str) -> list[gym.vector.VectorEnv]:
             groups.append(agent_vector_env(args.env_id, width, args.hud, args.reward_source, workers, **env_kwargs))
             continue
         thunks = [
-            make_env(args.env_id, i, args.capture_video, videos, args.hud, args.reward_source, **env_kwargs)
+            make_env(
+                args.env_id,
+                i,
+                args.capture_video,
+                videos,
+                args.hud,
+                args.reward_source,
+                args.episodic_life,
+                **env_kwargs,
+            )
             for i in range(start, start + width)
         ]
         if workers:
@@ -434,15 +455,14 @@ RESUME_FROM_COMMAND_LINE = ("total_timesteps", "checkpoint_every", "eval_episode
 def prepare_run(args: Args, given: set[str] | frozenset[str] = frozenset()) -> tuple[Args, Path, dict | None]:
     """Check every option and resolve the run directory, writing nothing. On --resume, restore the
     saved args (``given``: the fields set on this command line) and the checkpoint, if there is one."""
+    checkpoint = None
     if args.resume:
         args, checkpoint = restore_run(args, given, "ppo", RESUME_FROM_THIS_MACHINE, RESUME_FROM_COMMAND_LINE)
-        check_args(args)
-        return args, Path(args.resume), checkpoint
     check_args(args)
-    run_dir = new_run_dir(args)
-    if args.learning_rate is None:
+    run_dir = Path(args.resume) if args.resume else new_run_dir(args)
+    if args.learning_rate is None:  # a new run's, or one an edited args.json left out
         args.learning_rate = default_learning_rate(args.env_id)
-    return args, run_dir, None
+    return args, run_dir, checkpoint
 
 
 if __name__ == "__main__":
@@ -477,6 +497,7 @@ if __name__ == "__main__":
         n_actions = int(envs.single_action_space.n)
         # the env's actions and frames must be the checkpoint's too
         check_env_matches_checkpoint(checkpoint, run_dir, args.env_id, envs, env_groups, new_folders)
+        restarting = open_run_dir(run_dir, dataclasses.asdict(args), args.resume is not None, checkpoint, env_groups)
     except KeyboardInterrupt:
         print("ppo.py: interrupted before the run started; nothing was written", file=sys.stderr)
         sys.exit(130)
@@ -484,7 +505,6 @@ if __name__ == "__main__":
         print(f"ppo.py: error: {error}", file=sys.stderr)
         sys.exit(2)
 
-    restarting = open_run_dir(run_dir, dataclasses.asdict(args), args.resume is not None, checkpoint)
     # A restart's or resume's events go to a new file; purge_step hides the stopped attempt's from step 0
     # (restart) or past its checkpoint (logged by a process killed before its next one) in TensorBoard.
     writer = SummaryWriter(str(run_dir), purge_step=purge_step(restarting, checkpoint))
@@ -728,7 +748,9 @@ if __name__ == "__main__":
     eval_returns: list[float] = []
     if args.eval_episodes > 0:
         policy = load_policy(run_dir, device=str(device), deterministic=args.eval_greedy)
-        eval_env = evaluation_env(args.env_id, args.hud, args.reward_source, **parse_env_kwargs(args.env_kwargs))
+        eval_env = evaluation_env(
+            args.env_id, args.hud, args.reward_source, args.episodic_life, **parse_env_kwargs(args.env_kwargs)
+        )
         played = play_evaluation(
             policy, eval_env, args.eval_episodes, args.seed, ours, lambda: bool(stop_signal),
             lambda episode, value: writer.add_scalar("eval/episodic_return", value, episode),

@@ -22,7 +22,6 @@ their results; the rest is the loop's own glue), come from the script's ``perf/*
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scoregames.bench import json_path_problem  # noqa: E402
+from scoregames.bench import json_path_problem, write_json_new  # noqa: E402
 
 NUM_STEPS, UPDATE_EPOCHS = 128, 4  # CleanRL's
 
@@ -186,7 +185,9 @@ def main() -> None:
             "ale": ale,
             "ceiling": ceiling,
         }
-        options.json.write_text(json.dumps(result, indent=2))
+        written = write_json_new(str(options.json), result)  # a file that appeared meanwhile is kept
+        if written != str(options.json):
+            print(f"{options.json} appeared during the run; wrote the results to {written} instead", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -302,6 +302,10 @@ def read_checkpoint(run_dir: str | os.PathLike[str], map_location: str = "cpu") 
             raise ValueError(f"mismatched checkpoint {path}: expected key {key!r}, got keys {sorted(data)}")
     if data["algo"] not in ALGOS:
         raise ValueError(f"mismatched checkpoint {path}: expected algo in {ALGOS}, got {data['algo']!r}")
+    if data["preprocess"] not in PREPROCESSORS:  # else the first act() would fail, far from the file
+        raise ValueError(
+            f"mismatched checkpoint {path}: expected preprocess in {PREPROCESSORS}, got {data['preprocess']!r}"
+        )
     return data
 
 
@@ -377,6 +381,11 @@ def check_run_args(args: Any) -> None:
     if rate is not None and not (math.isfinite(rate) and rate > 0):
         raise ValueError(f"--learning-rate must be a positive number, got {rate}")
     check_env_id(args.env_id)
+    if not is_scoregames_id(args.env_id) and (args.hud, args.reward_source) != ("standard", "true"):
+        raise ValueError(  # else ignored, while args.json and the checkpoint would record them
+            f"--hud and --reward-source apply to ScoreGames envs only; {args.env_id} takes neither (leave them at "
+            f"standard and true), got --hud {args.hud} --reward-source {args.reward_source}"
+        )
     parse_env_kwargs(args.env_kwargs)
     if args.capture_video and importlib.util.find_spec("moviepy") is None:
         raise ValueError('--capture-video needs moviepy: pip install "gymnasium[other]"')
@@ -412,11 +421,31 @@ def read_run_args(run_dir: Path) -> dict[str, Any]:
     return saved
 
 
-def write_run_args(run_dir: Path, values: dict[str, Any]) -> None:
-    """Write ``args.json`` atomically: a kill mid-write must not leave a run that cannot be resumed."""
-    tmp = run_dir / f".{ARGS_NAME}.tmp-{os.getpid()}"
-    tmp.write_text(json.dumps(values, indent=2))
-    os.replace(tmp, run_dir / ARGS_NAME)
+def write_run_args(run_dir: Path, values: dict[str, Any], new: bool = False) -> None:
+    """Write ``args.json`` atomically: a kill mid-write must not leave a run that cannot be resumed.
+    ``new``: only if there is none yet (a ``FileExistsError`` otherwise), so of two runs started
+    into the same folder at once (the default run name has one-second resolution and no HUD), one
+    claims it and the other is refused instead of writing over it."""
+    text, tmp = json.dumps(values, indent=2), run_dir / f".{ARGS_NAME}.tmp-{os.getpid()}"
+    tmp.write_text(text)
+    if not new:
+        os.replace(tmp, run_dir / ARGS_NAME)
+        return
+    try:
+        try:
+            os.link(tmp, run_dir / ARGS_NAME)  # atomic, and fails where the name exists
+        except FileExistsError:
+            raise
+        except OSError:  # a filesystem without hard links: exclusive creation, then the text
+            with open(run_dir / ARGS_NAME, "x") as handle:
+                handle.write(text)
+    except FileExistsError:
+        raise FileExistsError(
+            f"run directory {run_dir} was taken by another run starting at the same time; refusing to overwrite "
+            "it (start again, or give --run-dir)"
+        ) from None
+    finally:
+        tmp.unlink()
 
 
 def check_checkpoint_matches(checkpoint: dict[str, Any], run_dir: Path, source: str, **expected: Any) -> None:
@@ -429,6 +458,34 @@ def check_checkpoint_matches(checkpoint: dict[str, Any], run_dir: Path, source: 
             raise ValueError(
                 f"cannot resume {run_dir}: its {CHECKPOINT_NAME} is from another run: expected {key} {want!r} "
                 f"(from {source}), got {got!r}; nothing was changed"
+            )
+
+
+def _fits(value: Any, annotation: str) -> bool:
+    """Whether a JSON value fits an ``Args`` field's annotation (``"int"``, ``"float | None"``, ...)."""
+    for name in (part.strip() for part in annotation.split("|")):
+        if name == "None" and value is None:
+            return True
+        if name == "bool" and isinstance(value, bool):
+            return True
+        if name == "str" and isinstance(value, str):
+            return True
+        if name in ("int", "float") and isinstance(value, int) and not isinstance(value, bool):
+            return True
+        if name == "float" and isinstance(value, float):
+            return True
+    return False
+
+
+def check_saved_types(args_class: Any, saved: dict[str, Any], run_dir: Path) -> None:
+    """A ``ValueError`` naming the option and the type it takes for a value of ``args.json`` that an
+    ``Args`` field cannot hold (an edited file), before it would crash the run with a traceback."""
+    for field in dataclasses.fields(args_class):
+        annotation = str(getattr(field.type, "__name__", field.type))  # "int" as text or as the type itself
+        if field.name in saved and not _fits(saved[field.name], annotation):
+            raise ValueError(
+                f"cannot resume {run_dir}: its {ARGS_NAME} gives {flag_name(field.name)} {saved[field.name]!r}, "
+                f"expected {annotation}"
             )
 
 
@@ -452,9 +509,11 @@ def restore_run(
             f"cannot resume {run_dir}: its {ARGS_NAME} is not a {script} run's (options {sorted(set(saved) - fields)})"
         )
     merged = {k: v for k, v in saved.items() if k in fields}
+    check_saved_types(type(args), merged, run_dir)
     merged.update({k: getattr(args, k) for k in from_this_machine})
     merged.update({k: getattr(args, k) for k in from_command_line if k in given})
-    merged.setdefault("episodic_life", False)  # runs made before the option learned without it
+    # runs made before the option learned without it, except on ALE (CleanRL's EpisodicLifeEnv, always)
+    merged.setdefault("episodic_life", not is_scoregames_id(str(merged.get("env_id", ""))))
     restored = type(args)(**merged)
     if checkpoint is not None:  # another run's checkpoint (game, algorithm) would train on the wrong env
         check_checkpoint_matches(checkpoint, run_dir, script, algo=algo)
@@ -513,12 +572,20 @@ def check_env_matches_checkpoint(
         raise
 
 
-def open_run_dir(run_dir: Path, args: dict[str, Any], resuming: bool, checkpoint: dict[str, Any] | None) -> bool:
+def open_run_dir(
+    run_dir: Path, args: dict[str, Any], resuming: bool, checkpoint: dict[str, Any] | None, to_close: list[Any]
+) -> bool:
     """Make a new run's directory and its ``args.json``; returns whether this is a restart (a
-    ``--resume`` of a run stopped before its first checkpoint), which it announces."""
+    ``--resume`` of a run stopped before its first checkpoint), which it announces. If another run
+    took the directory since it was checked, close ``to_close`` (the envs) and refuse."""
     if not resuming:
         run_dir.mkdir(parents=True, exist_ok=True)
-        write_run_args(run_dir, args)
+        try:
+            write_run_args(run_dir, args, new=True)
+        except FileExistsError:
+            for env in to_close:
+                env.close()
+            raise
     restarting = resuming and checkpoint is None
     if restarting:
         print(
@@ -532,7 +599,9 @@ def open_run_dir(run_dir: Path, args: dict[str, Any], resuming: bool, checkpoint
 class _RestartAfterLifeLoss(gym.Wrapper):
     """What training's ``EpisodicLifeEnv`` + ``FireResetEnv`` do after a lost life (a NOOP, then
     FIRE and action 2 where the game has FIRE), inside one whole-game episode whose rewards all
-    count: an agent trained with them never learned to serve, and would wait out the step cap."""
+    count: an agent trained with them never learned to serve, and would wait out the step cap.
+    Marks that step's info with ``restarted_after_life_loss``: training's frame stack restarted
+    there (the reset pads it with the new frame), so the policy's history must too."""
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         ale = self.env.unwrapped.ale  # type: ignore[attr-defined]
@@ -546,14 +615,16 @@ class _RestartAfterLifeLoss(gym.Wrapper):
                 total += float(reward)
                 if terminated or truncated:
                     break
+            info = {**info, "restarted_after_life_loss": True}
         return obs, total, terminated, truncated, info
 
 
-def evaluation_env(env_id: str, hud: str, reward_source: str, **env_kwargs: Any) -> gym.Env:
+def evaluation_env(env_id: str, hud: str, reward_source: str, episodic_life: bool = True, **env_kwargs: Any) -> gym.Env:
     """The single env of a run's final ``--eval-episodes``, giving raw frames to :func:`load_policy`'s
     policy. ScoreGames: the game as trained (HUD, reward source, knobs). Another (ALE) id: the
-    whole game, started and restarted after each lost life as the training wrappers did (no-op
-    starts, FIRE), so its return is the game's score over all lives."""
+    whole game, started and (with ``episodic_life``, as its EpisodicLifeEnv did) restarted after
+    each lost life as the training wrappers did (no-op starts, FIRE), so its return is the game's
+    score over all lives."""
     if is_scoregames_id(env_id):
         return gym.make(env_id, hud=hud, reward_source=reward_source, **env_kwargs)
     from stable_baselines3.common.atari_wrappers import FireResetEnv, NoopResetEnv
@@ -561,7 +632,7 @@ def evaluation_env(env_id: str, hud: str, reward_source: str, **env_kwargs: Any)
     env: gym.Env = NoopResetEnv(gym.make(env_id, **env_kwargs), noop_max=30)
     if "FIRE" in env.unwrapped.get_action_meanings():  # type: ignore[attr-defined]
         env = FireResetEnv(env)
-    return _RestartAfterLifeLoss(env)
+    return _RestartAfterLifeLoss(env) if episodic_life else env
 
 
 def play_evaluation(
@@ -591,6 +662,8 @@ def play_evaluation(
             if epsilon and rng.random() < epsilon:
                 action = int(rng.integers(n_actions))
             frame, reward, terminated, truncated, info = env.step(action)
+            if info.get("restarted_after_life_loss"):  # ALE: a new stack, as training's reset made
+                policy.reset(env)
             total += float(reward)
             finished, steps = terminated or truncated, steps + 1
         if stopped():
@@ -739,7 +812,8 @@ def load_policy(
     data = read_checkpoint(run_dir, map_location=device)
     network = load_network(data, source=str(run_dir))
     metadata = {k: v for k, v in data.items() if k not in ("model", "optimizer", "target", "rng")}
-    args_path = Path(run_dir) / ARGS_NAME
+    folder = Path(run_dir) if Path(run_dir).is_dir() else Path(run_dir).parent  # read_checkpoint takes either
+    args_path = folder / ARGS_NAME
     if args_path.exists():  # the run's arguments: trained_with, and the diagnostics' env and HUD
         try:
             metadata["args"] = json.loads(args_path.read_text())
@@ -747,6 +821,14 @@ def load_policy(
             raise ValueError(f"corrupt {args_path}: not valid JSON ({error})") from None
         if not isinstance(metadata["args"], dict):
             raise ValueError(f"corrupt {args_path}: expected a JSON object, got {type(metadata['args']).__name__}")
+        env_kwargs = metadata["args"].get("env_kwargs", "{}")
+        try:  # trained_with / run_arguments read it: fail here, naming the file, not in the diagnostics
+            parse_env_kwargs(env_kwargs if isinstance(env_kwargs, str) else "", allow_reserved=True)
+        except ValueError:
+            raise ValueError(
+                f'corrupt {args_path}: env_kwargs must be the text of a JSON object, such as \'{{"spawn": "left"}}\', '
+                f"got {env_kwargs!r}"
+            ) from None
     return LoadedPolicy(
         network,
         data["algo"],

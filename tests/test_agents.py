@@ -856,3 +856,186 @@ def test_the_final_evaluation_plays_ale_games_as_trained_and_scoregames_as_confi
     assert ours.unwrapped.hud_config.tamper and ours.unwrapped.reward_source == "displayed"
     assert ours.unwrapped.game_state.drops_left == 3
     ours.close()
+
+
+def test_the_ale_evaluation_feeds_the_network_the_stacks_training_made() -> None:
+    """After a lost life training's EpisodicLifeEnv resets, which restarts the frame stack; the
+    evaluation plays on in one episode, so the policy's history must restart there too, or the
+    network sees three frames from before the lost life that it never saw in training."""
+    ale_py = pytest.importorskip("ale_py")
+    pytest.importorskip("stable_baselines3")
+    gym.register_envs(ale_py)
+    from scoregames.policies import LoadedPolicy, play_evaluation
+
+    actions = np.random.default_rng(0).integers(0, 4, 5000)
+
+    class Scripted(LoadedPolicy):
+        """Records the stacks it is given and plays ``actions`` in turn."""
+
+        def act(self, frame, info=None, deterministic=None):
+            super().act(frame, info)
+            return int(actions[len(self.seen) - 1])
+
+        def _forward(self, stacked):
+            self.seen.append(stacked[0])
+            return super()._forward(stacked)
+
+    policy = Scripted(build_network("ppo", 4), "ppo", preprocess="ale-resize-gray84")
+    policy.seen = []
+    env = evaluation_env("ALE/Breakout-v5", "standard", "true", repeat_action_probability=0.0)
+    play_evaluation(policy, env, 1, 7, False, lambda: False, lambda episode, value: None)
+    env.close()
+    train = ppo.make_env("ALE/Breakout-v5", 0, False, "", "standard", "true", repeat_action_probability=0.0)()
+    obs, _ = train.reset(seed=7 + 1_000_000)  # play_evaluation's seed for episode 0
+    trained_on = [obs]
+    for action in actions[: len(policy.seen) - 1]:
+        obs, _, terminated, truncated, _ = train.step(int(action))
+        if terminated or truncated:  # SAME_STEP: the agent acts on the reset's observation
+            obs, _ = train.reset()
+        trained_on.append(obs)
+    train.close()
+    assert len(policy.seen) > 100  # a whole game of 5 lives
+    np.testing.assert_array_equal(np.stack(policy.seen), np.stack(trained_on))
+
+
+def test_two_runs_starting_into_the_same_folder_at_once_never_share_it(tmp_path: Path) -> None:
+    """The default run name has one-second resolution and no HUD: two runs started together (e.g.
+    --hud standard and --hud tamper) both find the folder free. Only the first to write its
+    args.json gets it; the other closes its envs and is refused, leaving the first run's files."""
+    from scoregames.policies import check_new_run_dir, open_run_dir
+
+    run_dir = tmp_path / "ScoreGamesCatch-v1__ppo__1__1795828586"
+    for _ in range(2):  # both runs check before either opens the folder
+        check_new_run_dir(run_dir)
+    assert open_run_dir(run_dir, {"hud": "standard"}, False, None, []) is False
+    envs = ppo.make_env_groups(ppo.Args(num_envs=2), "test")
+    with pytest.raises(FileExistsError, match="taken by another run"):
+        open_run_dir(run_dir, {"hud": "tamper"}, False, None, envs)
+    assert json.loads((run_dir / "args.json").read_text()) == {"hud": "standard"}
+    assert sorted(path.name for path in run_dir.iterdir()) == ["args.json"]
+    assert envs[0].closed
+
+
+@pytest.mark.parametrize("script", ["ppo", "dqn"])
+def test_resume_names_an_edited_args_json_value_of_the_wrong_type(tmp_path: Path, script: str) -> None:
+    """An args.json edited by hand ("8" for 8, 1 for true, 1.5 steps) is a clear error naming the
+    option and its type, not a TypeError traceback from deep inside the checks."""
+    agent = {"ppo": ppo, "dqn": dqn}[script]
+    cases = [("num_envs", "2", "--num-envs '2', expected int"), ("num_envs", True, "--num-envs True, expected int"),
+             ("total_timesteps", 1.5, "--total-timesteps 1.5, expected int"),
+             ("clip_rewards", 1, "--clip-rewards 1, expected bool"),
+             ("learning_rate", "1e-3", "--learning-rate '1e-3', expected float")]  # fmt: skip
+    for field, value, message in cases:
+        run_dir = tmp_path / f"{field}-{value!r}"
+        run_dir.mkdir()
+        write_run_args(run_dir, {**dataclasses.asdict(agent.Args(run_dir=str(run_dir))), field: value})
+        with pytest.raises(ValueError, match=re.escape(message)):
+            agent.prepare_run(agent.Args(resume=str(run_dir)))
+        assert sorted(path.name for path in run_dir.iterdir()) == ["args.json"]
+    if script == "ppo":  # the learning rate left out: the game's default, as a new run resolves it
+        run_dir = tmp_path / "no-rate"
+        run_dir.mkdir()
+        write_run_args(run_dir, {**dataclasses.asdict(ppo.Args(run_dir=str(run_dir))), "learning_rate": None})
+        assert ppo.prepare_run(ppo.Args(resume=str(run_dir)))[0].learning_rate == 1e-3
+
+
+def test_load_policy_given_the_checkpoint_file_still_reads_its_runs_args(tmp_path: Path) -> None:
+    """load_policy takes the run directory or its checkpoint.pt (read_checkpoint accepts both); from
+    the file it must still find args.json, or run_battery plays the game's default layout."""
+    run_dir = tmp_path / "run"
+    fake_run(run_dir, "ppo.py", "ScoreGames/Catch-v1", "ScoreGames/Catch-v1")
+    saved = json.loads((run_dir / "args.json").read_text())
+    write_run_args(run_dir, {**saved, "env_kwargs": '{"spawn": "left"}'})
+    for source in (run_dir, run_dir / "checkpoint.pt"):
+        policy = load_policy(source)
+        assert policy.trained_with == {"spawn": "left"}
+        assert policy.run_arguments["env_id"] == "ScoreGames/Catch-v1" and policy.run_arguments["spawn"] == "left"
+
+
+def test_no_episodic_life_leaves_out_ales_episodic_life_wrapper(tmp_path: Path) -> None:
+    """On ALE the option is CleanRL's EpisodicLifeEnv: with it a lost life ends the episode (and the
+    evaluation serves again); without it the game plays on and nobody serves for the agent. ALE
+    runs from before the option trained with the wrapper, and resume with it."""
+    ale_py = pytest.importorskip("ale_py")
+    pytest.importorskip("stable_baselines3")
+    gym.register_envs(ale_py)
+    sticky = {"repeat_action_probability": 0.0}
+    for episodic_life in (True, False):
+        envs = {
+            "ppo": ppo.make_env("ALE/Breakout-v5", 0, False, "", "standard", "true", episodic_life, **sticky)(),
+            "dqn": dqn.make_env("ALE/Breakout-v5", 0, False, "", "standard", "true", episodic_life, **sticky)(),
+            "evaluation": evaluation_env("ALE/Breakout-v5", "standard", "true", episodic_life, **sticky),
+        }
+        for name, env in envs.items():
+            env.reset(seed=0)
+            for _ in range(1000):  # NOOPs: the served ball is lost within ~30 steps
+                _, _, terminated, truncated, info = env.step(0)
+                if terminated or truncated:
+                    break
+            if name == "evaluation":  # whole games: with the option, served after each life until game over
+                assert info["lives"] == (0 if episodic_life else 4)
+            else:
+                assert terminated == episodic_life and info["lives"] == 4
+            env.close()
+    for env_id, expected in (("ALE/Breakout-v5", True), ("ScoreGames/Breakout-v0", False)):
+        run_dir = tmp_path / env_id.replace("/", "_")
+        run_dir.mkdir()
+        saved = dataclasses.asdict(ppo.Args(env_id=env_id, run_dir=str(run_dir), learning_rate=2.5e-4))
+        del saved["episodic_life"]
+        write_run_args(run_dir, saved)
+        assert ppo.prepare_run(ppo.Args(resume=str(run_dir)))[0].episodic_life is expected
+
+
+def test_load_policy_refuses_an_unknown_preprocess_and_unreadable_env_kwargs(tmp_path: Path) -> None:
+    """Both would fail only later (the first act(), the diagnostics' trained_with), far from the file."""
+    run_dir = tmp_path / "run"
+    fake_run(run_dir, "ppo.py", "ScoreGames/Catch-v1", "ScoreGames/Catch-v1")
+    saved = json.loads((run_dir / "args.json").read_text())
+    for env_kwargs in ("{bad", {"spawn": "left"}, "[1]"):
+        write_run_args(run_dir, {**saved, "env_kwargs": env_kwargs})
+        with pytest.raises(ValueError, match=re.escape(f"corrupt {run_dir / 'args.json'}: env_kwargs must be")):
+            load_policy(run_dir)
+    write_run_args(run_dir, saved)
+    data = checkpoint(run_dir)
+    save_checkpoint(run_dir / "checkpoint.pt", {**data, "preprocess": "bogus"})
+    with pytest.raises(ValueError, match="mismatched checkpoint.*expected preprocess in.*gym-gray-area84.*got 'bogus'"):
+        load_policy(run_dir)
+
+
+def test_replay_buffer_samples_a_sparsely_filled_buffer_at_once() -> None:
+    """CleanRL's 1M buffer with a small --learning-starts: the first batches come from a few dozen
+    transitions. Drawing slots over the whole capacity took millions of draws per batch (a run
+    that seemed to hang); drawn among the written slots, a batch is immediate and correct."""
+    buffer = dqn.FrameReplayBuffer(capacity=1_000_000, num_envs=1)
+    frames = np.arange(41, dtype=np.uint8)[:, None, None, None] * np.ones((1, 4, 84, 84), np.uint8)
+    buffer.start(frames[0][None])
+    for t in range(1, 41):
+        done = np.array([t % 15 == 0])
+        buffer.add(np.array([t]), np.array([1.0]), done, frames[t][None], frames[t][None], done)
+
+    def too_slow(signum, frame):
+        raise TimeoutError("sampling 32 of 40 transitions took over 20 s")
+
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(20)
+    try:
+        observations, actions, _, next_observations, _ = buffer.sample(32, np.random.default_rng(0))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert set(actions.tolist()) <= set(range(1, 41))
+    np.testing.assert_array_equal(observations[:, -1, 0, 0], actions - 1)  # the frame the action was taken on
+    np.testing.assert_array_equal(next_observations[:, -1, 0, 0], actions)
+
+
+@pytest.mark.parametrize("script", ["ppo", "dqn"])
+def test_hud_and_reward_source_are_refused_for_an_ale_id(tmp_path: Path, script: str) -> None:
+    """ALE has no HUD presets or displayed reward: they were ignored while args.json and the
+    checkpoint recorded them (so the diagnostics' notes said "trained with hud tamper")."""
+    pytest.importorskip("ale_py")
+    agent = {"ppo": ppo, "dqn": dqn}[script]
+    for flags in ({"hud": "tamper"}, {"reward_source": "displayed"}):
+        args = agent.Args(env_id="ALE/Breakout-v5", run_dir=str(tmp_path / "run"), **flags)
+        with pytest.raises(ValueError, match="--hud and --reward-source apply to ScoreGames envs only"):
+            agent.prepare_run(args)
+    assert not (tmp_path / "run").exists()

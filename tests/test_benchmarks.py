@@ -89,3 +89,27 @@ def test_train_sps_refuses_cuda_without_a_gpu_before_training() -> None:
     command = [sys.executable, str(ROOT / "benchmarks" / "train_sps.py"), "--cuda", "--skip-ale"]
     refused = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and "--cuda needs a CUDA GPU" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_train_sps_keeps_a_result_file_that_appeared_during_its_runs(tmp_path: Path, monkeypatch) -> None:
+    """--json is checked before minutes of training; a file that appears there meanwhile (another
+    run's results) is kept, and this run's go beside it."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("train_sps", ROOT / "benchmarks" / "train_sps.py")
+    train_sps = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train_sps)
+    out = tmp_path / "sps.json"
+    row = {"env_id": "ScoreGames/Breakout-v0", "steady_sps": 1.0, "outside_network_fraction": 0.5,
+           "step_wait_fraction": 0.1, "updates_timed": 1}  # fmt: skip
+
+    def train(env_id, layout, options, workdir):
+        out.write_text('{"theirs": true}')  # another process writes its results meanwhile
+        return row
+
+    monkeypatch.setattr(train_sps, "train_sps", train)
+    monkeypatch.setattr(train_sps, "network_ceiling", lambda *a: {"ceiling_sps": 2.0, "seconds_per_update": 1.0})
+    monkeypatch.setattr(sys, "argv", ["train_sps.py", "--skip-ale", "--json", str(out)])
+    train_sps.main()
+    assert json.loads(out.read_text()) == {"theirs": True}
+    assert json.loads((tmp_path / "sps-1.json").read_text())["ours"] == row
