@@ -361,7 +361,8 @@ def format_verdict(summary: dict[str, Any]) -> str:
                     f"{label} best N={best['num_envs']} {ratio:.1f}x ALE vector best"
                     + (f" ({'meets' if ratio >= 30 else 'misses'} 30x)" if key == "vector_best" else "")
                 )
-        lines.append(" ".join(parts) if len(parts) == 1 else parts[0] + " " + "; ".join(parts[1:]))
+        if len(parts) > 1:  # without ALE rows (--no-ale, ale-py missing) there is nothing to compare
+            lines.append(parts[0] + " " + "; ".join(parts[1:]))
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import re
 import secrets
 import sys
@@ -24,6 +25,18 @@ from typing import Any, NamedTuple, TextIO
 import numpy as np
 
 PLAY_EXTRA_HINT = "human play needs pygame-ce: pip install 'scoregames[play]'"
+# SDL's video drivers that draw nowhere: chosen on purpose (SDL_VIDEODRIVER=dummy) they run the
+# window headless; chosen by SDL itself they mean there is no display, and a window nobody sees.
+HEADLESS_DRIVERS = ("offscreen", "dummy")
+NO_DISPLAY_HINT = (
+    "run it on a machine with a display, or set SDL_VIDEODRIVER=dummy to run without a window "
+    "(e.g. scoregames play Catch --max-steps 100 --fps 0)"
+)
+
+
+class NoDisplayError(OSError):
+    """No display to open a window on (an ``OSError``: a property of the machine, not the input)."""
+
 
 # Canonical key codes of ``get_keys_to_action()`` (ALE's: w/a/s/d, space for FIRE).
 KEY_UP, KEY_DOWN, KEY_LEFT, KEY_RIGHT, KEY_FIRE = (ord(c) for c in "wsad ")
@@ -60,6 +73,23 @@ def import_pygame() -> Any:
     except ImportError as error:
         raise ImportError(PLAY_EXTRA_HINT) from error
     return pygame
+
+
+def init_display(pygame: Any) -> None:
+    """Initialise pygame's display, or raise :class:`NoDisplayError` when there is none to show a
+    window on: SDL falls back to a driver that draws nowhere by itself, which would leave a game
+    running in a window nobody sees (``SDL_VIDEODRIVER=dummy``, set on purpose, is headless play)."""
+    try:
+        pygame.display.init()
+    except pygame.error as error:  # e.g. SDL_VIDEODRIVER=x11 without an X server
+        raise NoDisplayError(f"cannot open a window ({error}); {NO_DISPLAY_HINT}") from None
+    driver = pygame.display.get_driver()
+    if driver in HEADLESS_DRIVERS and not os.environ.get("SDL_VIDEODRIVER"):
+        if not _open_windows:
+            pygame.display.quit()
+        raise NoDisplayError(
+            f"no display to open a window on (SDL fell back to its {driver!r} video driver); {NO_DISPLAY_HINT}"
+        )
 
 
 def check_zoom(zoom: Any) -> None:
@@ -108,7 +138,7 @@ class GameWindow:
     def _open(self, frame: np.ndarray, panel: Sequence[PanelLine] | None) -> None:
         global _open_windows
         pygame = self.pygame
-        pygame.display.init()
+        init_display(pygame)
         height, width = frame.shape[:2]
         panel_height = 2 * PANEL_MARGIN + PANEL_LINE_HEIGHT * len(panel) if panel and self.panel_width else 0
         size = (width * self.zoom + self.panel_width, max(height * self.zoom, panel_height))

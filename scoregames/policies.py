@@ -292,7 +292,8 @@ def read_checkpoint(run_dir: str | os.PathLike[str], map_location: str = "cpu") 
         data = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as error:  # torch raises several types for truncated / foreign files
         raise ValueError(
-            f"corrupt checkpoint {path}: expected a torch.save file ({CHECKPOINT_FORMAT}), got {type(error).__name__}: {error}"
+            f"corrupt checkpoint {path}: expected a torch.save file ({CHECKPOINT_FORMAT}), got {type(error).__name__}: "
+            + _load_failure(error)
         ) from error
     if not isinstance(data, dict) or data.get("format") != CHECKPOINT_FORMAT:
         got = data.get("format") if isinstance(data, dict) else type(data).__name__
@@ -307,6 +308,15 @@ def read_checkpoint(run_dir: str | os.PathLike[str], map_location: str = "cpu") 
             f"mismatched checkpoint {path}: expected preprocess in {PREPROCESSORS}, got {data['preprocess']!r}"
         )
     return data
+
+
+def _load_failure(error: Exception) -> str:
+    """What torch.load said, without its advice: a weights-only load refused the file, and its hints
+    (``weights_only=False``, allow-listing globals) would run code from a file that is no checkpoint."""
+    text = str(error)
+    text = text.split("WeightsUnpickler error:", 1)[-1]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0].split(". ")[0] if lines else ""
 
 
 def load_network(data: dict[str, Any], source: str = "checkpoint") -> Any:

@@ -218,9 +218,10 @@ class ReplayViewer:
     """Shows a replay in a :class:`~scoregames.play.GameWindow`: P pauses, Esc stops."""
 
     def __init__(self, recording: Recording, zoom: int, fps: int):
-        from scoregames.play import PANEL_WIDTH, GameWindow, import_pygame
+        from scoregames.play import PANEL_WIDTH, GameWindow, import_pygame, init_display
 
         self.pygame = import_pygame()
+        init_display(self.pygame)  # no display: refused before the replay starts
         self.recording = recording
         self.window = GameWindow(
             title=f"scoregames replay: {recording.game} (HUD {recording.hud_preset})",
@@ -334,8 +335,8 @@ def run(args: argparse.Namespace) -> int:
         if args.fps is not None and args.fps < 0:
             raise ValueError(f"--fps must be >= 0 (0 = as fast as possible), got {args.fps}")
         fps = env_fps if args.fps is None else args.fps
-        video = VideoWriter(Path(args.video), fps or env_fps, args.zoom) if args.video else None
         viewer = ReplayViewer(recording, args.zoom, fps) if args.show else None
+        video = VideoWriter(Path(args.video), fps or env_fps, args.zoom) if args.video else None
     except (RecordingError, ValueError, ImportError, OSError) as error:
         print(f"scoregames replay: error: {error}", file=sys.stderr)
         return 2

@@ -172,6 +172,19 @@ def test_corrupt_and_mismatched_checkpoints_raise_clear_errors(ppo_run: Path, tm
     assert proc.returncode != 0 and "expected algo 'dqn'" in proc.stderr
 
 
+def test_a_checkpoint_a_weights_only_load_refuses_is_named_without_torchs_unsafe_advice(tmp_path: Path) -> None:
+    # torch's own message told the user to load it with weights_only=False (running the file's code).
+    run = tmp_path / "run"
+    run.mkdir()
+    torch.save({"format": object}, run / "checkpoint.pt")
+    with pytest.raises(ValueError) as refused:
+        load_policy(run)
+    message = str(refused.value)
+    assert message.startswith(f"corrupt checkpoint {run / 'checkpoint.pt'}: expected a torch.save file")
+    assert "got UnpicklingError: Unsupported global" in message
+    assert "weights_only" not in message and "safe_globals" not in message and "\n" not in message
+
+
 def test_dqn_smoke_resume_and_load(tmp_path: Path) -> None:
     run_dir = tmp_path / "dqn"
     run_script("dqn.py", *DQN_TINY, "--run-dir", str(run_dir), "--stop-after-updates", "10")

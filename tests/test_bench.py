@@ -55,6 +55,7 @@ def test_without_ale_rows_there_are_no_ratios() -> None:
     summary = summarise(rows)
     assert "ale_single" not in summary and "vs_ale_vector_best" not in summary["games"]["Catch"]["vector_best"]
     assert "| Catch vector | 8 | 2,000 | 2,000-2,000 | - |" in format_table(rows, summary)
+    assert format_verdict(summary) == ""  # not a bare "Catch:" line per game
 
 
 def test_plan_covers_every_game_and_size_and_optional_baselines() -> None:

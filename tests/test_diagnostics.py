@@ -290,6 +290,24 @@ def test_cli_run_dir_without_checkpoint(tmp_path: Path, capsys: pytest.CaptureFi
     assert "does not exist" in capsys.readouterr().err
 
 
+def test_cli_out_that_cannot_be_created_is_refused_before_the_battery(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It was a traceback at the end, once the whole battery (minutes) had run for nothing.
+    from scoregames.cli import main
+    from scoregames.diagnostics import battery
+
+    def no_battery(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the battery ran before --out was checked")
+
+    monkeypatch.setattr(battery, "run_battery", no_battery)
+    (tmp_path / "a-file").write_text("kept")
+    out = tmp_path / "a-file" / "report"
+    assert main(["diagnose", "--policy", "oracle:random", "--env", "ScoreGames/Catch-v1", "--out", str(out)]) == 2
+    assert f"cannot create the report folder {out}: Not a directory; choose another --out" in capsys.readouterr().err
+    assert (tmp_path / "a-file").read_text() == "kept"
+
+
 def test_game_without_adapter_gets_a_clear_error() -> None:
     with pytest.raises(ValueError, match="no diagnostics adapter for game 'Nope'.*games with one: Breakout, Catch"):
         adapter_for("Nope")

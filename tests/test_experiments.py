@@ -679,6 +679,31 @@ def test_quickstart_standard_condition_and_bad_condition(
     assert not (tmp_path / "runs" / "quickstart-2").exists()
 
 
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT, inherited ignored"])
+def test_quickstart_killed_stops_its_training_child(tmp_path: Path, stub_env: Path, stop: str) -> None:
+    """`kill PID` on the quickstart stops its training too (it went on alone, into the run folder,
+    after the quickstart had died without a word), and says where the partial run is. `kill -INT`
+    of one started with SIGINT ignored (a `&` job of a script, nohup) was ignored: it ran on."""
+    command = [sys.executable, "-m", "scoregames", "quickstart", "--timesteps", "1024"]
+    command += ["--runs-dir", str(tmp_path / "runs"), "--agent-script", str(STUBS / "fake_train.py")]
+    env = {**os.environ, "STUB_TRAIN_SLEEP": "3"}
+    sig = signal.SIGTERM if stop == "SIGTERM" else signal.SIGINT
+    ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sig == signal.SIGINT else None
+    runner = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=ignore
+    )
+    train = tmp_path / "runs" / "quickstart-1" / "train"
+    deadline = time.monotonic() + 60
+    while not (train / "checkpoint.pt").is_file() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    runner.send_signal(sig)
+    _, err = runner.communicate(timeout=60)
+    assert runner.returncode == 130, err
+    assert f"quickstart: interrupted; partial run kept in {tmp_path / 'runs' / 'quickstart-1'}" in err
+    time.sleep(4)  # past the stub's sleep: a training child still running would now finish the run
+    assert not (train / "summary.json").exists()
+
+
 def test_quickstart_bad_seed_and_runs_dir_are_clear_errors(
     tmp_path: Path, stub_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

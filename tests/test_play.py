@@ -352,6 +352,34 @@ def test_missing_pygame_gives_the_message_naming_the_extra(
     assert PLAY_EXTRA_HINT in capsys.readouterr().err
 
 
+def test_no_display_is_refused_clearly_not_played_in_an_invisible_window(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Without a display SDL picks its "offscreen" driver by itself: the game ran, unseen, forever.
+    monkeypatch.delenv("SDL_VIDEODRIVER")
+    monkeypatch.setattr(pygame.display, "init", lambda: None)
+    monkeypatch.setattr(pygame.display, "get_driver", lambda: "offscreen")
+    assert cli.main(["play", "Catch", "--record", str(tmp_path / "me.npz")]) == 2
+    err = capsys.readouterr().err
+    assert "no display to open a window on (SDL fell back to its 'offscreen' video driver)" in err
+    assert "set SDL_VIDEODRIVER=dummy" in err
+    path = scripted_recording("Catch", "standard", [1, 2]).save(tmp_path / "r.npz")
+    assert cli.main(["replay", str(path), "--show", "--video", str(tmp_path / "clip.gif")]) == 2
+    assert "no display to open a window on" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.npz"]  # no recording, no video
+
+
+def test_a_video_driver_that_cannot_start_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def fail() -> None:
+        raise pygame.error("x11 not available")
+
+    monkeypatch.setattr(pygame.display, "init", fail)
+    assert cli.main(["play", "Catch"]) == 2  # was a traceback
+    assert "cannot open a window (x11 not available); run it on a machine with a display" in capsys.readouterr().err
+
+
 # ---------------------------------------------------------------- recording and replay
 
 

@@ -136,6 +136,12 @@ def run(args: argparse.Namespace) -> int:
                 return _error(f"unknown preset(s) {unknown}; valid: {', '.join(PRESETS)}")
             overrides["presets"] = presets
         config = BatteryConfig.quick(**overrides) if args.quick else BatteryConfig.full(**overrides)
+        probe = unique_dir(args.out or default_out)
+        try:  # a folder that cannot be made is refused now, not after the battery's minutes of episodes
+            probe.mkdir(parents=True)
+            probe.rmdir()
+        except OSError as error:
+            return _error(f"cannot create the report folder {probe}: {error.strerror or error}; choose another --out")
         # A run's policy brings its training layout (LoadedPolicy.run_arguments); oracles have none.
         report = run_battery(policy, env_id, config=config, policy_name=label, progress=not args.no_progress)
         if args.run_dir is not None:

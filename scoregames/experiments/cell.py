@@ -112,6 +112,9 @@ def _run_step(
             _kill_group(child, signal.SIGKILL)
             child.wait()
             raise StepFailed(step, f"timed out after {timeout:.0f} s", _tail(log_path)) from None
+        except KeyboardInterrupt:  # Ctrl-C or `kill` in this thread (the quickstart): stop the child too
+            stop_children()
+            raise
         finally:
             with _RUNNING_LOCK:
                 _RUNNING.discard(child)
