@@ -61,9 +61,10 @@ class ParallelVectorEnv(VectorEnv):
 
     def __init__(self, game: str, num_envs: int = 1, workers: int = 2, copy: bool = True, **kwargs: Any):
         num_envs = _count("num_envs", num_envs)
-        if isinstance(workers, bool) or not isinstance(workers, Integral) or not 1 <= workers <= num_envs:
+        given: Any = workers  # a numpy integer is as good as an int
+        if isinstance(given, bool) or not isinstance(given, Integral) or not 1 <= int(given) <= num_envs:
             raise ValueError(f"workers must be an int from 1 to num_envs ({num_envs}), got {workers!r}")
-        workers = int(workers)
+        workers = int(given)
         if kwargs.get("render_mode") is not None:
             raise ValueError("render_mode is not supported with workers; use the in-process vector env")
         # Building every sub-env here checks every argument (each sub-env's HUD, too) before any
