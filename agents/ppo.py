@@ -61,7 +61,9 @@ from scoregames.policies import (  # noqa: E402
     purge_step,
     require_at_least,
     restore_run,
+    rng_state,
     save_checkpoint,
+    set_rng_state,
     video_folder,
 )
 from scoregames.registration import game_name, is_scoregames_id  # noqa: E402
@@ -428,23 +430,6 @@ def episode_stats(infos: dict, done_mask: np.ndarray, scoregames_env: bool) -> l
         elif "episode" in final and final["_episode"][i]:  # ALE: only at real game over
             records.append({"return": float(final["episode"]["r"][i]), "length": int(final["episode"]["l"][i])})
     return records
-
-
-def rng_state() -> dict:
-    return {
-        "python": list(random.getstate()[1]),
-        "numpy": np.random.get_state(legacy=False)["state"]["key"].tolist()
-        + [int(np.random.get_state(legacy=False)["state"]["pos"])],
-        "torch": torch.get_rng_state(),
-    }
-
-
-def set_rng_state(state: dict) -> None:
-    random.setstate((3, tuple(state["python"]), None))
-    numpy_state = np.random.get_state(legacy=False)
-    numpy_state["state"] = {"key": np.array(state["numpy"][:-1], np.uint32), "pos": int(state["numpy"][-1])}
-    np.random.set_state(numpy_state)
-    torch.set_rng_state(state["torch"])
 
 
 # On --resume these come from this command line: always (this machine's), or when given there.

@@ -7,7 +7,6 @@ which reads the game state) and uniform-random play, for "fraction of expert" in
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import scoregames  # noqa: E402
-from scoregames.bench import json_path_problem  # noqa: E402
+from scoregames.bench import json_path_problem, save_json_new  # noqa: E402
 from scoregames.diagnostics.oracles import make_oracle  # noqa: E402
 
 
@@ -67,7 +66,7 @@ def main() -> None:
         table[env_id] = row
         print(env_id, row, flush=True)
     if options.json:
-        options.json.write_text(json.dumps(table, indent=2))
+        save_json_new(options.json, table)  # a file that appeared meanwhile is kept
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scoregames.bench import json_path_problem, write_json_new  # noqa: E402
+from scoregames.bench import json_path_problem, save_json_new  # noqa: E402
 
 NUM_STEPS, UPDATE_EPOCHS = 128, 4  # CleanRL's
 
@@ -185,9 +185,7 @@ def main() -> None:
             "ale": ale,
             "ceiling": ceiling,
         }
-        written = write_json_new(str(options.json), result)  # a file that appeared meanwhile is kept
-        if written != str(options.json):
-            print(f"{options.json} appeared during the run; wrote the results to {written} instead", file=sys.stderr)
+        save_json_new(options.json, result)  # a file that appeared meanwhile is kept
 
 
 if __name__ == "__main__":

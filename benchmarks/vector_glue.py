@@ -16,7 +16,6 @@ SAME_STEP autoreset, ``copy=False``); actions are random.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -27,7 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import scoregames  # noqa: E402
-from scoregames.bench import json_path_problem  # noqa: E402
+from scoregames.bench import json_path_problem, save_json_new  # noqa: E402
 from scoregames.policies import agent_vector_env  # noqa: E402
 
 
@@ -93,7 +92,7 @@ def main() -> None:
             flush=True,
         )
     if options.json is not None:
-        options.json.write_text(json.dumps(rows, indent=2) + "\n")
+        save_json_new(options.json, rows)  # a file that appeared meanwhile is kept
 
 
 if __name__ == "__main__":

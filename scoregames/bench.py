@@ -455,15 +455,13 @@ def run(args: argparse.Namespace) -> int:
             "summary": summary,
         }
         try:
-            written = write_json_new(args.json, payload)
+            save_json_new(args.json, payload)
         except OSError as error:
             print(
                 f"scoregames bench: cannot write {args.json}: {error} (the table above has the results)",
                 file=sys.stderr,
             )
             return 1
-        if str(written) != str(args.json):
-            print(f"{args.json} appeared during the run; wrote the results to {written} instead", file=sys.stderr)
     return 0
 
 
@@ -477,6 +475,15 @@ def json_path_problem(path: str) -> str | None:
     if not os.access(parent, os.W_OK):
         return f"--json {path}: folder {parent} is not writable"
     return None
+
+
+def save_json_new(path: str | os.PathLike[str], payload: Any) -> str:
+    """:func:`write_json_new`, saying on stderr where the results went if a file took ``path``
+    while the measurements ran (the tools check ``path`` before they start)."""
+    written = write_json_new(str(path), payload)
+    if written != str(path):
+        print(f"{path} appeared during the run; wrote the results to {written} instead", file=sys.stderr)
+    return written
 
 
 def write_json_new(path: str, payload: Any) -> str:

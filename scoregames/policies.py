@@ -629,6 +629,41 @@ class _RestartAfterLifeLoss(gym.Wrapper):
         return obs, total, terminated, truncated, info
 
 
+def rng_state() -> dict[str, Any]:
+    """Every random stream a run draws from, for its checkpoint: Python's, NumPy's global, torch's
+    CPU generator and, once a GPU is in use, CUDA's (the rollout samples its actions there)."""
+    import random
+
+    import torch
+
+    numpy_state = np.random.get_state(legacy=False)["state"]
+    state: dict[str, Any] = {
+        "python": list(random.getstate()[1]),
+        "numpy": numpy_state["key"].tolist() + [int(numpy_state["pos"])],
+        "torch": torch.get_rng_state(),
+    }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    """Restore :func:`rng_state`'s streams; CUDA's only on a machine with as many GPUs (a run
+    resumed on the CPU, or on another machine, draws new GPU numbers)."""
+    import random
+
+    import torch
+
+    random.setstate((3, tuple(state["python"]), None))
+    numpy_state = np.random.get_state(legacy=False)
+    numpy_state["state"] = {"key": np.array(state["numpy"][:-1], np.uint32), "pos": int(state["numpy"][-1])}
+    np.random.set_state(numpy_state)
+    torch.set_rng_state(state["torch"])
+    cuda = state.get("cuda")
+    if cuda is not None and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(cuda)
+
+
 def evaluation_env(env_id: str, hud: str, reward_source: str, episodic_life: bool = True, **env_kwargs: Any) -> gym.Env:
     """The single env of a run's final ``--eval-episodes``, giving raw frames to :func:`load_policy`'s
     policy. ScoreGames: the game as trained (HUD, reward source, knobs). Another (ALE) id: the
@@ -876,7 +911,9 @@ __all__ = [
     "read_checkpoint",
     "read_run_args",
     "require_at_least",
+    "rng_state",
     "save_checkpoint",
+    "set_rng_state",
     "video_folder",
     "write_run_args",
 ]

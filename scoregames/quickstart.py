@@ -155,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
     minutes = args.timesteps / EXPECTED_SPS / 60
     print(
         f"quickstart: PPO on {spec.env_id} (HUD {hud!r}, rewarded on the {reward_source} score) for "
-        f"{args.timesteps:,} steps (about {max(minutes, 1):.0f} min on a 2-core CPU), then the quick diagnosis "
+        f"{args.timesteps:,} steps (about {minutes:.1f} min on a 2-core CPU), then the quick diagnosis "
         f"-> {run_dir}\nexpected verdict: {expected} ({why})",
         flush=True,
     )

@@ -30,7 +30,9 @@ from scoregames.policies import (  # noqa: E402
     load_policy,
     parse_env_kwargs,
     preprocess_frames,
+    rng_state,
     save_checkpoint,
+    set_rng_state,
     video_folder,
     write_run_args,
 )
@@ -387,6 +389,22 @@ def test_bad_env_kwargs_fail_before_a_run_dir_exists(tmp_path: Path, script: str
     proc = run_script(script, "--env-kwargs", value, "--no-cuda", "--run-dir", str(run_dir), check=False)
     assert proc.returncode != 0 and message in proc.stderr
     assert not run_dir.exists()
+
+
+def test_diagnose_of_a_run_trained_on_another_env_says_to_give_a_scoregames_env(
+    ppo_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An ALE run's args.json names ALE/...: the error says where the id came from and what to give."""
+    from scoregames.cli import main
+
+    run = tmp_path / "ale-run"
+    shutil.copytree(ppo_run, run)
+    saved = json.loads((run / "args.json").read_text())
+    (run / "args.json").write_text(json.dumps({**saved, "env_id": "ALE/Breakout-v5"}))
+    assert main(["diagnose", str(run), "--quick", "--no-progress", "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert "trained on ALE/Breakout-v5 (its args.json)" in error and "--env ScoreGames/" in error
+    assert not (tmp_path / "out").exists()
 
 
 def test_scoregames_diagnose_reads_a_real_run_dir(ppo_run: Path, tmp_path: Path) -> None:
@@ -1052,3 +1070,20 @@ def test_hud_and_reward_source_are_refused_for_an_ale_id(tmp_path: Path, script:
         with pytest.raises(ValueError, match="--hud and --reward-source apply to ScoreGames envs only"):
             agent.prepare_run(args)
     assert not (tmp_path / "run").exists()
+
+
+def test_the_checkpoints_random_streams_restore_every_draw(tmp_path: Path) -> None:
+    """Python's, NumPy's and torch's streams come back through a weights-only checkpoint load; a
+    CUDA stream is saved only once a GPU is in use, and restored only on a machine that has one."""
+    import random
+
+    import torch
+
+    path = tmp_path / "rng.pt"
+    torch.save({"rng": rng_state()}, path)
+    draws = (random.random(), float(np.random.random()), torch.rand(3).tolist())
+    state = torch.load(path, weights_only=True)["rng"]
+    set_rng_state(state)
+    assert (random.random(), float(np.random.random()), torch.rand(3).tolist()) == draws
+    assert ("cuda" in state) == (torch.cuda.is_available() and torch.cuda.is_initialized())
+    set_rng_state({**state, "cuda": [torch.zeros(16, dtype=torch.uint8)] * 99})  # no 99 GPUs here: skipped

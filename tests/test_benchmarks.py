@@ -113,3 +113,14 @@ def test_train_sps_keeps_a_result_file_that_appeared_during_its_runs(tmp_path: P
     train_sps.main()
     assert json.loads(out.read_text()) == {"theirs": True}
     assert json.loads((tmp_path / "sps-1.json").read_text())["ours"] == row
+
+
+def test_save_json_new_keeps_a_file_that_took_the_path_and_says_where_the_results_went(tmp_path: Path, capsys) -> None:
+    """The tools' --json writer (bench, train_sps, vector_glue, reference_scores): never over a file."""
+    from scoregames.bench import save_json_new
+
+    out = tmp_path / "rows.json"
+    assert save_json_new(out, [1]) == str(out) and capsys.readouterr().err == ""
+    assert save_json_new(out, [2]) == str(tmp_path / "rows-1.json")
+    assert "wrote the results to" in capsys.readouterr().err
+    assert json.loads(out.read_text()) == [1] and json.loads((tmp_path / "rows-1.json").read_text()) == [2]

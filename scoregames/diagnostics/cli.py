@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from scoregames.hud import PRESETS
+from scoregames.registration import is_scoregames_id
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -113,9 +114,15 @@ def run(args: argparse.Namespace) -> int:
         else:
             policy, run_args = load_run(args.run_dir, args.device)
             _limit_torch_threads(args.threads)
-            env_id = env_id or run_args.get("env_id")
             if env_id is None:
-                return _error(f"no --env given and {args.run_dir}/args.json has no env_id")
+                env_id = run_args.get("env_id")
+                if env_id is None:
+                    return _error(f"no --env given and {args.run_dir}/args.json has no env_id")
+                if not is_scoregames_id(str(env_id)):  # e.g. an ALE run: the battery edits our HUD only
+                    return _error(
+                        f"{args.run_dir} trained on {env_id} (its args.json); the battery diagnoses ScoreGames "
+                        "envs only: give --env ScoreGames/<Game>-vN with the same number of actions"
+                    )
             label = f"run:{Path(args.run_dir).name}"
             default_out = Path(args.run_dir) / "diagnostics"
             check_actions(policy, env_id)
