@@ -415,6 +415,13 @@ class ScoreGamesEnv(gym.Env[np.ndarray, np.int64]):
             problems.append(f"last_action {state.last_action} is not an action of {self.game.name}")
         if problems:
             raise ValueError(f"restore_state: malformed EnvState ({'; '.join(problems)}); use one from clone_state()")
+        if state.hud.config != self.hud.config:
+            # The snapshot carries its HUD: restoring it here would swap this env's display while
+            # hud_config and every later reset keep the old one. Frames under another HUD: render_with.
+            raise ValueError(
+                f"restore_state: the snapshot was taken under another HUD ({state.hud.config}) than this env's "
+                f"({self.hud.config}); restore it into an env made with the same hud, or use render_with(hud=...)"
+            )
 
     # ------------------------------------------------------------------ helpers
     def _draw_sticky_block(self) -> list[float]:

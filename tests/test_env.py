@@ -243,6 +243,11 @@ def test_restore_state_refuses_another_games_or_a_malformed_snapshot() -> None:
         bad = dataclasses.replace(before, **{field: value})
         with pytest.raises(ValueError, match="restore_state: malformed EnvState .*" + message):
             catch.restore_state(bad)
+    hidden = gym.make("ScoreGames/Catch-v1", hud="hidden").unwrapped
+    hidden.reset(seed=0)
+    with pytest.raises(ValueError, match="snapshot was taken under another HUD"):
+        hidden.restore_state(before)  # it would show a score while hud_config says hidden
+    assert hidden.hud.config == hidden.hud_config and not hidden.step(2)[4]["hud_visible"]
     # Refused snapshots change nothing: the env goes on from where it was.
     twin = gym.make("ScoreGames/Catch-v1").unwrapped
     twin.reset(seed=0)
