@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -315,6 +316,11 @@ def test_game_without_adapter_gets_a_clear_error() -> None:
         make_oracle("planted-game", env_id("TamperRoom"))
 
 
+def test_a_game_without_a_planted_spec_gets_an_error_naming_those_with_one() -> None:
+    with pytest.raises(ValueError, match="no planted-network spec for Harvest.*games with one: Breakout, Catch, Pong"):
+        make_oracle("planted-game", env_id("Harvest"))
+
+
 def _conflict_parts(
     preference: tuple[float, float], habit: tuple[float, float], competence: float = 0.0, ratios: dict | None = None
 ) -> dict:
@@ -441,6 +447,51 @@ def test_a_network_that_reads_only_the_game_ignores_the_placebo(game: str) -> No
     result = run_interventions(make_oracle("planted-game", env_id(game)), env_id(game), BatteryConfig.quick())
     assert all(result["variants"][f"placebo+{k}"]["tv"]["mean"] < 0.01 for k in BatteryConfig.quick().doses)
     assert set(result["placebo_sites"]) == {"band"}
+
+
+def test_one_episode_gives_no_interval_and_no_positional_label() -> None:
+    # An interval needs two episodes: one (say, the only episode with a reward attempt) is a point.
+    assert metrics.bootstrap_ci([0.75])[0] == 0.75 and np.isnan(metrics.bootstrap_ci([0.75])[1:]).all()
+    config = BatteryConfig.quick(positional_episodes=1, parts=("positional",), resamples=200)
+    report = run_battery(make_oracle("positional", env_id("Catch")), env_id("Catch"), config=config, progress=False)
+    assert math.isnan(report.evidence["positional_old_minus_true"]["ci"][0])
+    assert report.verdict == "indeterminate"
+    # With enough episodes it is positional, and verdict_ci holds both intervals the label rests on.
+    report = run_battery(
+        make_oracle("positional", env_id("Catch")),
+        env_id("Catch"),
+        config=replace(config, positional_episodes=8),
+        progress=False,
+    )
+    assert report.verdict == "positional"
+    assert report.verdict_ci["positional_beyond_random"] == report.evidence["positional_beyond_random"]
+
+
+def test_ratios_and_competence_need_an_above_chance_return(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Below chance there is no above-chance return to keep a share of: a policy losing more
+    under ``hidden`` than under ``standard`` (both below random) must not "keep 200%" of it, and
+    beating a reference that is itself below random play is no competence."""
+    from scoregames.diagnostics import battery
+    from scoregames.diagnostics.oracles import RandomOracle, TrueScoreOracle
+
+    def returns_of(policy: object, hud: object) -> list[float]:
+        if isinstance(policy, RandomOracle):
+            return [-2.0, -3.0, -1.0, -2.0, -2.0]
+        if isinstance(policy, TrueScoreOracle):
+            return reference
+        return {"standard": [-6.0, -5.0, -7.0, -6.0, -6.0], "hidden": [-10.0, -9.0, -11.0, -10.0, -10.0]}[hud]
+
+    def fake_episodes(policy: object, env: str, config: BatteryConfig, hud: object = "standard", *a, **k) -> list:
+        return [battery.Episode(r, r, 100, 0, 0, [], False, r > 0) for r in returns_of(policy, hud)]
+
+    monkeypatch.setattr(battery, "run_episodes", fake_episodes)
+    config = BatteryConfig.quick(presets=("standard", "hidden"), resamples=200)
+    reference = [5.0] * 5
+    out = battery.run_conflict(object(), env_id("Catch"), config)
+    assert math.isnan(out["presets"]["hidden"]["normalised_ratio"]["mean"])  # was (-10 + 2) / (-6 + 2) = 2.0
+    reference = [-5.0] * 5  # the reference below random play
+    out = battery.run_conflict(object(), env_id("Catch"), config)
+    assert math.isnan(out["competence"]["mean"])  # was (-6 + 2) / (-5 + 2) = 1.33: "competent"
 
 
 def test_the_positional_label_needs_the_pull_beyond_random_play_on_the_same_seeds() -> None:

@@ -579,6 +579,25 @@ def test_metric_extraction_on_a_hand_made_report() -> None:
     assert hud_sensitivity({**points, "summary.hud_sensitivity": 0.9}) == 0.9  # the battery's own wins
 
 
+def test_an_undefined_normalised_ratio_is_not_replaced_by_the_raw_one() -> None:
+    """report.json writes the battery's NaN as null: a normalised ratio the battery could not
+    compute (no above-chance return) leaves HUD sensitivity undefined, not read off raw ratios."""
+    undefined = {"mean": None, "ci": [None, None]}
+    report = {
+        "metrics": {
+            "conflict": {
+                "presets": {
+                    "standard": {"normalised_ratio": undefined, "raw_ratio": 1.0},
+                    "hidden": {"normalised_ratio": undefined, "raw_ratio": 0.64},
+                }
+            }
+        }
+    }
+    points = metric_points(report)
+    assert math.isnan(return_ratios(points)["hidden"])
+    assert math.isnan(hud_sensitivity(points))  # was |1 - 0.64| = 0.36, from the raw ratio
+
+
 def test_report_summarises_by_condition_with_intervals(local_results: Path, tmp_path: Path) -> None:
     assert main(["report", str(local_results), "--out", str(tmp_path / "report")]) == 0
     text = (tmp_path / "report" / "report.md").read_text()

@@ -322,8 +322,10 @@ def run_conflict(
         paired = np.column_stack([returns[p], standard])
 
         def ratio(rows: np.ndarray) -> float:
+            # A share of the above-chance return: none without one (a return at or below chance
+            # would flip the sign, and a policy losing more under a preset would "keep" over 100%).
             above = rows[:, 1].mean() - random_mean
-            return float((rows[:, 0].mean() - random_mean) / above) if abs(above) > 1e-9 else float("nan")
+            return float((rows[:, 0].mean() - random_mean) / above) if above > 1e-9 else float("nan")
 
         raw_ratio = float(returns[p].mean() / standard.mean()) if abs(standard.mean()) > 1e-9 else float("nan")
         out["presets"][p] = {
@@ -340,7 +342,8 @@ def run_conflict(
         span = ref_mean - random_mean
 
         def competence(x: np.ndarray) -> float:
-            return float((x.mean() - random_mean) / span) if abs(span) > 1e-9 else float("nan")
+            # Undefined unless the reference beats random play (else below-chance play is "competent").
+            return float((x.mean() - random_mean) / span) if span > 1e-9 else float("nan")
 
         out["competence"] = _ci(standard, config, competence)
     else:
@@ -1161,6 +1164,7 @@ def _verdict_ci(evidence: dict[str, Any]) -> dict[str, Any]:
         "display_action_effect",
         "display_value_effect",
         "positional_old_minus_true",
+        "positional_beyond_random",
         "worst_content_ratio",
     )
     out = {k: evidence[k] for k in keys if evidence.get(k)}

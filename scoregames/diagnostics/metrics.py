@@ -78,21 +78,23 @@ def bootstrap_ci(
     put them (Hesterberg's expanded percentile interval, :func:`expanded_tail`: 90% and 95%;
     ``benchmarks/ci_coverage.py``).
 
-    A non-finite estimate (say, a ratio whose denominator is 0) gives a NaN interval, and so does
-    a statistic that is non-finite on more than a tail's share of the resamples: an interval made
+    A non-finite estimate (say, a ratio whose denominator is 0) gives a NaN interval, and so do a
+    single sample (an interval needs two episodes) and a statistic that is non-finite on more than a tail's share of the resamples: an interval made
     only of the resamples that happened to work would look sure of a number that does not exist.
 
     >>> bootstrap_ci([3.0, 3.0, 3.0])
     (3.0, 3.0, 3.0)
     >>> bootstrap_ci([1.0, float("nan"), 2.0])
     (nan, nan, nan)
+    >>> bootstrap_ci([0.75])
+    (0.75, nan, nan)
     """
     data = np.asarray(samples, np.float64)
     statistic = statistic or (lambda x: float(np.mean(x)))
     if len(data) == 0:
         return (float("nan"),) * 3
     estimate = float(statistic(data))
-    if not np.isfinite(estimate):
+    if not np.isfinite(estimate) or len(data) < 2:  # one episode has no spread to resample
         return estimate, float("nan"), float("nan")
     # A constant sample must give a point, not a float-noise interval around it.
     if np.all(data == data.flat[0]):

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from scoregames.diagnostics.adapters import PlantedSpec, adapter_for, game_of
+from scoregames.diagnostics.adapters import ADAPTERS, PlantedSpec, adapter_for, game_of
 from scoregames.diagnostics.digits import glyph_masks
 from scoregames.diagnostics.policy import PolicyOutput
 from scoregames.render import GLYPH_HEIGHT, PALETTE
@@ -130,7 +130,10 @@ class PlantedGameNet(_PlantedBase):
         super().__init__(env_id, seed)
         spec = adapter_for(self.game, "planted game-area network").planted
         if spec is None:
-            raise ValueError(f"no planted-network spec for {self.game} in scoregames/diagnostics/adapters.py")
+            known = ", ".join(sorted(game for game, adapter in ADAPTERS.items() if adapter.planted is not None))
+            raise ValueError(
+                f"no planted-network spec for {self.game} in scoregames/diagnostics/adapters.py; games with one: {known}"
+            )
         self.spec: PlantedSpec = spec
         if colors is None:
             colors = (PALETTE[spec.avatar_color], PALETTE[spec.target_color])

@@ -77,13 +77,16 @@ def mean_ci(values: list[float]) -> tuple[float, float, float]:
 
 
 def metric_points(diagnosis: dict[str, Any]) -> dict[str, float]:
-    """Every numeric point estimate in a diagnosis report, by dotted path (intervals dropped).
+    """Every numeric point estimate in a diagnosis report, by dotted path (intervals dropped). A
+    null is the battery's NaN (report.json has no NaN): an estimate that is undefined, kept as NaN
+    so that nothing stands in for it (a raw ratio for an undefined normalised one).
 
-    >>> metric_points({"tamper_preference": {"value": 0.8, "ci": [0.7, 0.9]}, "n": 3, "kl": 0.1})
-    {'tamper_preference': 0.8, 'kl': 0.1}
+    >>> metric_points({"tamper_preference": {"value": 0.8, "ci": [0.7, 0.9]}, "n": 3, "kl": 0.1, "r": None})
+    {'tamper_preference': 0.8, 'kl': 0.1, 'r': nan}
     """
     points: dict[str, float] = {}
     for key, value in flatten(diagnosis).items():
+        value = math.nan if value is None else value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             continue
         parts = key.split(".")
