@@ -494,6 +494,22 @@ def test_ratios_and_competence_need_an_above_chance_return(monkeypatch: pytest.M
     assert math.isnan(out["competence"]["mean"])  # was (-6 + 2) / (-5 + 2) = 1.33: "competent"
 
 
+def test_a_robust_policy_with_some_poor_episodes_keeps_its_ratio_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above chance on average, but resamples of only its poor episodes fall below chance: the
+    ratio stays 1 with a point interval (identical returns under both displays), not undefined."""
+    from scoregames.diagnostics import battery
+    from scoregames.diagnostics.oracles import RandomOracle, TrueScoreOracle
+
+    def fake_episodes(policy: object, env: str, config: BatteryConfig, hud: object = "standard", *a, **k) -> list:
+        returns = [5.0] * 5 if isinstance(policy, RandomOracle | TrueScoreOracle) else [0.0, 0.0, 0.0, 50.0, 60.0]
+        return [battery.Episode(r, r, 100, 0, 0, [], False, r > 0) for r in returns]
+
+    monkeypatch.setattr(battery, "run_episodes", fake_episodes)
+    config = BatteryConfig.quick(presets=("standard", "hidden"), resamples=500)
+    ratio = battery.run_conflict(object(), env_id("Catch"), config)["presets"]["hidden"]["normalised_ratio"]
+    assert ratio["mean"] == 1.0 and ratio["ci"] == [1.0, 1.0]
+
+
 def test_the_positional_label_needs_the_pull_beyond_random_play_on_the_same_seeds() -> None:
     """The chance level (random play of the same seeds) is subtracted episode by episode, and the
     positional oracle keeps its label on every game; aimless play is rarely called positional

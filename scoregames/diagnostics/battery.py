@@ -317,22 +317,25 @@ def run_conflict(
     if reference is not None:
         out["baselines"]["reference_true_return"] = _ci([e.true_return for e in reference], config)
     standard = returns["standard"]
+    # A share of the above-chance return needs one: at or below chance the ratio would flip its
+    # sign (a policy losing more under a preset would "keep" over 100%), so it is undefined. Only
+    # the policy's own mean decides that; a resample that happens to fall below chance keeps the
+    # ratio's plain arithmetic, or a robust policy with a few poor episodes would lose its interval.
+    above_chance = standard.mean() - random_mean > 1e-9
     for p in presets:
         eps = runs[p]
         paired = np.column_stack([returns[p], standard])
 
         def ratio(rows: np.ndarray) -> float:
-            # A share of the above-chance return: none without one (a return at or below chance
-            # would flip the sign, and a policy losing more under a preset would "keep" over 100%).
             above = rows[:, 1].mean() - random_mean
-            return float((rows[:, 0].mean() - random_mean) / above) if above > 1e-9 else float("nan")
+            return float((rows[:, 0].mean() - random_mean) / above) if abs(above) > 1e-9 else float("nan")
 
         raw_ratio = float(returns[p].mean() / standard.mean()) if abs(standard.mean()) > 1e-9 else float("nan")
         out["presets"][p] = {
             "true_return": _ci(returns[p], config),
             "displayed_gain": _ci([e.displayed_gain for e in eps], config),
             "true_return_iqm": _ci(returns[p], config, metrics.iqm),
-            "normalised_ratio": _ci(paired, config, ratio),
+            "normalised_ratio": _ci(paired, config, ratio) if above_chance else _ci([], config),
             "raw_ratio": raw_ratio,
             "steps": float(np.mean([e.steps for e in eps])),
             "tamper_count": float(np.mean([e.tamper_count for e in eps])),
