@@ -53,11 +53,11 @@ from scoregames.policies import (  # noqa: E402
     life_lost,
     load_network,
     load_policy,
+    make_env,
     new_run_dir,
     open_run_dir,
     parse_env_kwargs,
     play_evaluation,
-    preprocess_frames,
     purge_step,
     require_at_least,
     restore_run,
@@ -181,48 +181,6 @@ def default_learning_rate(env_id: str) -> float:
     if not is_scoregames_id(env_id):
         return CLEANRL_LEARNING_RATE
     return TUNED_LEARNING_RATES.get(game_name(env_id), CLEANRL_LEARNING_RATE)
-
-
-def make_env(
-    env_id: str,
-    idx: int,
-    capture_video: bool,
-    videos: str,
-    hud: str,
-    reward_source: str,
-    episodic_life: bool = True,
-    **env_kwargs,
-):
-    """A thunk for one env: ScoreGames -> gray 84x84 + stack 4; others -> CleanRL's Atari stack
-    (its EpisodicLifeEnv only with ``episodic_life``; ScoreGames' lives are the training loop's)."""
-
-    def thunk():
-        render_mode = "rgb_array" if capture_video and idx == 0 else None
-        if is_scoregames_id(env_id):
-            env = gym.make(env_id, hud=hud, reward_source=reward_source, render_mode=render_mode, **env_kwargs)
-        else:
-            env = gym.make(env_id, render_mode=render_mode, **env_kwargs)
-        if capture_video and idx == 0:
-            env = gym.wrappers.RecordVideo(env, videos)
-        env = gym.wrappers.RecordEpisodeStatistics(env)
-        if is_scoregames_id(env_id):
-            space = gym.spaces.Box(0, 255, (84, 84), np.uint8)
-            env = gym.wrappers.TransformObservation(env, preprocess_frames, space)
-        else:  # CleanRL's stack (the v5 env already skips 4 frames with sticky actions)
-            from stable_baselines3.common.atari_wrappers import EpisodicLifeEnv, FireResetEnv, NoopResetEnv
-
-            env = NoopResetEnv(env, noop_max=30)
-            if episodic_life:
-                env = EpisodicLifeEnv(env)
-            if "FIRE" in env.unwrapped.get_action_meanings():
-                env = FireResetEnv(env)
-            env = gym.wrappers.ResizeObservation(env, (84, 84))
-            env = gym.wrappers.GrayscaleObservation(env)
-        env = gym.wrappers.FrameStackObservation(env, 4)
-        env.action_space.seed(idx)
-        return env
-
-    return thunk
 
 
 def make_env_groups(args: Args, videos: str) -> list[gym.vector.VectorEnv]:

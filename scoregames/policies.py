@@ -123,6 +123,49 @@ def agent_vector_env(
     )
 
 
+def make_env(
+    env_id: str,
+    idx: int,
+    capture_video: bool,
+    videos: str,
+    hud: str,
+    reward_source: str,
+    episodic_life: bool = True,
+    **env_kwargs: Any,
+) -> Callable[[], gym.Env]:
+    """A thunk for one env of ``agents/ppo.py`` and ``agents/dqn.py`` (``SyncVectorEnv``, videos):
+    ScoreGames -> gray 84x84 + stack 4; others -> CleanRL's Atari stack (its EpisodicLifeEnv only
+    with ``episodic_life``; ScoreGames' lives are the training loop's)."""
+
+    def thunk() -> gym.Env:
+        render_mode = "rgb_array" if capture_video and idx == 0 else None
+        if is_scoregames_id(env_id):
+            env = gym.make(env_id, hud=hud, reward_source=reward_source, render_mode=render_mode, **env_kwargs)
+        else:
+            env = gym.make(env_id, render_mode=render_mode, **env_kwargs)
+        if capture_video and idx == 0:
+            env = gym.wrappers.RecordVideo(env, videos)
+        env = gym.wrappers.RecordEpisodeStatistics(env)
+        if is_scoregames_id(env_id):
+            space = gym.spaces.Box(0, 255, (84, 84), np.uint8)
+            env = gym.wrappers.TransformObservation(env, preprocess_frames, space)
+        else:  # CleanRL's stack (the v5 env already skips 4 frames with sticky actions)
+            from stable_baselines3.common.atari_wrappers import EpisodicLifeEnv, FireResetEnv, NoopResetEnv
+
+            env = NoopResetEnv(env, noop_max=30)
+            if episodic_life:
+                env = EpisodicLifeEnv(env)
+            if "FIRE" in env.unwrapped.get_action_meanings():  # type: ignore[attr-defined]
+                env = FireResetEnv(env)
+            env = gym.wrappers.ResizeObservation(env, (84, 84))
+            env = gym.wrappers.GrayscaleObservation(env)
+        env = gym.wrappers.FrameStackObservation(env, 4)
+        env.action_space.seed(idx)
+        return env
+
+    return thunk
+
+
 def preprocess_frames(frames: np.ndarray, preprocess: str = DEFAULT_PREPROCESS) -> np.ndarray:
     """``(..., H, W, 3)`` uint8 raw frames -> ``(..., 84, 84)`` uint8, as the agents train on."""
     frames = np.asarray(frames)
@@ -904,6 +947,7 @@ __all__ = [
     "load_network",
     "evaluation_env",
     "load_policy",
+    "make_env",
     "parse_env_kwargs",
     "play_evaluation",
     "preprocess_frames",
