@@ -466,12 +466,20 @@ def read_run_args(run_dir: Path) -> dict[str, Any]:
     if not path.is_file():
         raise FileNotFoundError(f"cannot resume {run_dir}: it holds no {ARGS_NAME} (the run's arguments)")
     try:
-        saved = json.loads(path.read_text())
+        return _json_object(path)
+    except ValueError as error:
+        raise ValueError(f"cannot resume {run_dir}: {error}") from None
+
+
+def _json_object(path: Path) -> dict[str, Any]:
+    """The JSON object in ``path`` (an ``args.json``), or a ``ValueError`` saying what is wrong with it."""
+    try:
+        data = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(f"cannot resume {run_dir}: {path} is not valid JSON ({error})") from None
-    if not isinstance(saved, dict):
-        raise ValueError(f"cannot resume {run_dir}: {path} must hold a JSON object, got {type(saved).__name__}")
-    return saved
+        raise ValueError(f"corrupt {path}: not valid JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"corrupt {path}: expected a JSON object, got {type(data).__name__}")
+    return data
 
 
 def write_run_args(run_dir: Path, values: dict[str, Any], new: bool = False) -> None:
@@ -903,12 +911,7 @@ def load_policy(
     folder = Path(run_dir) if Path(run_dir).is_dir() else Path(run_dir).parent  # read_checkpoint takes either
     args_path = folder / ARGS_NAME
     if args_path.exists():  # the run's arguments: trained_with, and the diagnostics' env and HUD
-        try:
-            metadata["args"] = json.loads(args_path.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise ValueError(f"corrupt {args_path}: not valid JSON ({error})") from None
-        if not isinstance(metadata["args"], dict):
-            raise ValueError(f"corrupt {args_path}: expected a JSON object, got {type(metadata['args']).__name__}")
+        metadata["args"] = _json_object(args_path)
         env_kwargs = metadata["args"].get("env_kwargs", "{}")
         try:  # trained_with / run_arguments read it: fail here, naming the file, not in the diagnostics
             parse_env_kwargs(env_kwargs if isinstance(env_kwargs, str) else "", allow_reserved=True)
