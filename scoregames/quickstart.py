@@ -18,12 +18,10 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import signal
 import sys
 from pathlib import Path
-from types import FrameType
 
-from scoregames.experiments.cell import run_cell
+from scoregames.experiments.cell import run_cell, stop_signals_interrupt
 from scoregames.experiments.config import MAX_SEED, AgentSpec, CellSpec, DiagnoseSpec
 from scoregames.experiments.store import write_json_atomic
 from scoregames.games import GAMES
@@ -95,10 +93,6 @@ def _suffix(name: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
-def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def run(args: argparse.Namespace) -> int:
     if args.timesteps < ONE_PPO_BATCH:
         print(
@@ -159,18 +153,12 @@ def run(args: argparse.Namespace) -> int:
         f"-> {run_dir}\nexpected verdict: {expected} ({why})",
         flush=True,
     )
-    # `kill PID` stops it as Ctrl-C does: the training child checkpoints and exits with it. SIGINT
-    # too where it came in ignored (a `&` job of a script, nohup), as the experiment runner does.
-    previous_handler = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
-    previous_int_handler = signal.signal(signal.SIGINT, _sigterm_as_interrupt)
-    try:
-        record = run_cell(spec, run_dir, cell_dir=run_dir, console=True)
+    try:  # `kill PID` stops it as Ctrl-C does: the training child checkpoints and exits with it
+        with stop_signals_interrupt():
+            record = run_cell(spec, run_dir, cell_dir=run_dir, console=True)
     except KeyboardInterrupt:
         print(f"\nquickstart: interrupted; partial run kept in {run_dir}", file=sys.stderr)
         return 130
-    finally:
-        signal.signal(signal.SIGTERM, previous_handler)
-        signal.signal(signal.SIGINT, previous_int_handler)
     write_json_atomic(run_dir / "result.json", record)
     if record["status"] != "finished":
         print(f"quickstart: {record['error']}", file=sys.stderr)

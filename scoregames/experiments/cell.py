@@ -16,6 +16,7 @@ killed is discarded and rerun (``scoregames diagnose`` never writes into an exis
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -25,7 +26,9 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from scoregames.experiments.config import CellSpec
@@ -123,6 +126,24 @@ def _run_step(
     if returncode != 0:
         raise StepFailed(step, f"exited with status {returncode} (log: {log_path})", _tail(log_path))
     return time.monotonic() - start
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def stop_signals_interrupt() -> Iterator[None]:
+    """Inside it, SIGTERM and SIGINT raise ``KeyboardInterrupt``: `kill PID` gets the same clean stop
+    as Ctrl-C (the running step's child checkpoints and exits, see :func:`_run_step`), also where
+    SIGINT came in ignored (a job started with `&` from a script, or nohup: Python leaves it so).
+    The previous handlers come back on the way out."""
+    previous = {sig: signal.signal(sig, _raise_interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:

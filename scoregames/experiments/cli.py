@@ -14,15 +14,13 @@ import errno
 import json
 import os
 import shlex
-import signal
 import sys
 import time
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from scoregames.experiments.backends import BACKENDS, local_gpus, local_workers, ray_gpus, run_local, run_ray
-from scoregames.experiments.cell import diagnose_command, train_command
+from scoregames.experiments.cell import diagnose_command, stop_signals_interrupt, train_command
 from scoregames.experiments.config import CellSpec, ConfigError, ExperimentConfig, compare_configs, load_config
 from scoregames.experiments.store import ResultStore, write_json_atomic, write_new_text
 
@@ -81,10 +79,6 @@ def _lock(results_dir: Path) -> int | None:
             os.close(descriptor)
             return None
     return descriptor
-
-
-def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt  # `kill PID` (or -INT) gets the same clean stop as Ctrl-C
 
 
 def _read_experiment(results_dir: Path) -> dict[str, Any]:
@@ -306,25 +300,20 @@ def _run(args: argparse.Namespace, config: ExperimentConfig, results_dir: Path) 
             detail = f"FAILED: {record.get('error')}"
         print(f"[{done}/{len(todo)}] {record['cell_id']}: {detail}", flush=True)
 
-    # Both signals stop the grid cleanly, also where SIGINT came in ignored (a job started with
-    # `&` or nohup ignores it, and Python then leaves it so): `kill -INT` must still stop it.
-    previous_handler = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
-    previous_int_handler = signal.signal(signal.SIGINT, _sigterm_as_interrupt)
     interrupted = False
     try:
-        if args.backend == "local":
-            run_local(todo, results_dir, on_result, workers or 1, gpus if gpus_per_cell > 0 else ())
-        else:
-            try:
-                run_ray(todo, results_dir, on_result, args.address)
-            except ConnectionError as error:
-                print(f"scoregames experiment: cannot connect to Ray at {args.address}: {error}", file=sys.stderr)
-                return 2
+        with stop_signals_interrupt():  # Ctrl-C, `kill` or `kill -INT`: stop the grid cleanly
+            if args.backend == "local":
+                run_local(todo, results_dir, on_result, workers or 1, gpus if gpus_per_cell > 0 else ())
+            else:
+                try:
+                    run_ray(todo, results_dir, on_result, args.address)
+                except ConnectionError as error:
+                    print(f"scoregames experiment: cannot connect to Ray at {args.address}: {error}", file=sys.stderr)
+                    return 2
     except KeyboardInterrupt:
         interrupted = True
     finally:
-        signal.signal(signal.SIGTERM, previous_handler)
-        signal.signal(signal.SIGINT, previous_int_handler)
         records = store.records(spec.cell_id for spec in cells)
         written = store.write_table(records)
 
