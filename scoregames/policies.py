@@ -33,6 +33,7 @@ import gymnasium as gym
 import numpy as np
 
 from scoregames.diagnostics.policy import PolicyOutput
+from scoregames.files import write_new_text
 from scoregames.registration import is_scoregames_id
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -487,26 +488,17 @@ def write_run_args(run_dir: Path, values: dict[str, Any], new: bool = False) -> 
     ``new``: only if there is none yet (a ``FileExistsError`` otherwise), so of two runs started
     into the same folder at once (the default run name has one-second resolution and no HUD), one
     claims it and the other is refused instead of writing over it."""
-    text, tmp = json.dumps(values, indent=2), run_dir / f".{ARGS_NAME}.tmp-{os.getpid()}"
-    tmp.write_text(text)
-    if not new:
-        os.replace(tmp, run_dir / ARGS_NAME)
+    text = json.dumps(values, indent=2)
+    if new:
+        if not write_new_text(run_dir / ARGS_NAME, text):
+            raise FileExistsError(
+                f"run directory {run_dir} was taken by another run starting at the same time; refusing to overwrite "
+                "it (start again, or give --run-dir)"
+            )
         return
-    try:
-        try:
-            os.link(tmp, run_dir / ARGS_NAME)  # atomic, and fails where the name exists
-        except FileExistsError:
-            raise
-        except OSError:  # a filesystem without hard links: exclusive creation, then the text
-            with open(run_dir / ARGS_NAME, "x") as handle:
-                handle.write(text)
-    except FileExistsError:
-        raise FileExistsError(
-            f"run directory {run_dir} was taken by another run starting at the same time; refusing to overwrite "
-            "it (start again, or give --run-dir)"
-        ) from None
-    finally:
-        tmp.unlink()
+    tmp = run_dir / f".{ARGS_NAME}.tmp-{os.getpid()}"
+    tmp.write_text(text)
+    os.replace(tmp, run_dir / ARGS_NAME)
 
 
 def check_checkpoint_matches(checkpoint: dict[str, Any], run_dir: Path, source: str, **expected: Any) -> None:

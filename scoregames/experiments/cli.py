@@ -22,7 +22,8 @@ from typing import Any
 from scoregames.experiments.backends import BACKENDS, local_gpus, local_workers, ray_gpus, run_local, run_ray
 from scoregames.experiments.cell import diagnose_command, stop_signals_interrupt, train_command
 from scoregames.experiments.config import CellSpec, ConfigError, ExperimentConfig, compare_configs, load_config
-from scoregames.experiments.store import ResultStore, write_json_atomic, write_new_text
+from scoregames.experiments.store import ResultStore, write_json_atomic
+from scoregames.files import write_new_text
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -40,23 +40,6 @@ def write_json_atomic(path: Path, data: Any) -> None:
         raise
 
 
-def write_new_text(path: Path, text: str) -> bool:
-    """Write ``text`` to ``path`` whole or not at all, never replacing a file there: a temp file,
-    fsynced, then hard-linked into place (the link fails if ``path`` exists). False if it exists."""
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.link(temp_name, path)
-    except FileExistsError:
-        return False
-    finally:
-        Path(temp_name).unlink(missing_ok=True)
-    return True
-
-
 def _jsonable(value: Any) -> Any:
     if hasattr(value, "tolist"):  # numpy scalars and arrays
         return value.tolist()
