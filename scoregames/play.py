@@ -596,7 +596,7 @@ class PlaySession:
 
 def check_record_path(path: Path) -> None:
     """Refuse a recording path that would overwrite a file or cannot be written."""
-    if path.exists() or path.is_symlink():  # a dangling link too: saving through it would fail at the end
+    if os.path.lexists(path):  # a dangling link too: saving through it would fail at the end
         raise FileExistsError(f"{path} already exists; scoregames never overwrites a file: choose another name")
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot record to {path}: folder {path.parent} does not exist")

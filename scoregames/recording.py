@@ -440,7 +440,7 @@ def free_path(path: str | os.PathLike[str]) -> Path:
     """
     path = Path(path)
     candidate, number = path, 0
-    while candidate.exists() or candidate.is_symlink():  # "x" mode refuses a dangling link as well
+    while os.path.lexists(candidate):  # a dangling link too: "x" mode refuses it as well
         number += 1
         candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
     return candidate

@@ -156,7 +156,7 @@ class VideoWriter:
     def __init__(self, path: Path, fps: int, zoom: int = 4):
         if path.suffix.lower() not in VIDEO_SUFFIXES:
             raise ValueError(f"unknown video type {path.suffix!r}; valid: {', '.join(VIDEO_SUFFIXES)}")
-        if path.exists() or path.is_symlink():
+        if os.path.lexists(path):  # a dangling link too
             raise FileExistsError(f"{path} already exists; scoregames never overwrites a file: choose another name")
         if not path.parent.is_dir():
             raise FileNotFoundError(f"cannot write {path}: folder {path.parent} does not exist")

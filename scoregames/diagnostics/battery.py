@@ -511,6 +511,11 @@ def _plain_and_clear(plain: np.ndarray, box: tuple[int, int, int, int], avoid: l
     return bool(plain[y0:y1, x0:x1].all()) and not any(_overlap(box, a) for a in avoid)
 
 
+# Clear pixels kept around the placebo patch, (x, y), by where it sits: beside the score in the
+# display band (its own rows, so none above or below), or on plain background elsewhere.
+PLACEBO_MARGINS = {"band": (3, 0), "game area": (2, 2), "centre": (2, 2)}
+
+
 def _placebo_site(
     frame: np.ndarray, size: tuple[int, int], avoid: list[tuple[int, int, int, int]], row: int
 ) -> tuple[int, int, str]:
@@ -525,7 +530,7 @@ def _placebo_site(
     """
     h, w = size
     height, width = frame.shape[:2]
-    margin = 3
+    margin = PLACEBO_MARGINS["band"][0]
     if 0 <= row <= height - h:
         colour = np.median(frame[row : row + h].reshape(-1, 3), axis=0).astype(frame.dtype)
         in_colour = np.all(frame == colour, axis=-1)
@@ -538,8 +543,8 @@ def _placebo_site(
             return min(band)[1], row, "band"
     background = np.median(frame.reshape(-1, 3), axis=0)
     plain = np.all(frame == background.astype(frame.dtype), axis=-1)
-    # Summed-area table: a patch is plain if all its pixels (plus a 2-pixel margin) are.
-    margin = 2
+    # Summed-area table: a patch is plain if all its pixels (plus a margin all round) are.
+    margin = PLACEBO_MARGINS["game area"][0]
     table = np.pad(plain.astype(np.int32), ((1, 0), (1, 0))).cumsum(0).cumsum(1)
     hh, ww = h + 2 * margin, w + 2 * margin
     candidates = []
@@ -581,7 +586,7 @@ def _variants(
     still_fine = False
     if site[0] is not None:
         x, y, where = site[0]
-        dx, dy = (3, 0) if where == "band" else (2, 2)  # the margins it was chosen with
+        dx, dy = PLACEBO_MARGINS[where]  # the margins it was chosen with
         around = (max(x - dx, 0), max(y - dy, 0), min(x + w + dx, obs.shape[1]), min(y + h + dy, obs.shape[0]))
         still_fine = _plain_and_clear(np.all(obs == obs[y, x], axis=-1), around, avoid)
     if not still_fine:

@@ -79,8 +79,9 @@ def bootstrap_ci(
     ``benchmarks/ci_coverage.py``).
 
     A non-finite estimate (say, a ratio whose denominator is 0) gives a NaN interval, and so do a
-    single sample (an interval needs two episodes) and a statistic that is non-finite on more than a tail's share of the resamples: an interval made
-    only of the resamples that happened to work would look sure of a number that does not exist.
+    single sample (an interval needs two episodes) and a statistic that is non-finite on more
+    than a tail's share of the resamples: an interval made only of the resamples that happened to
+    work would look sure of a number that does not exist.
 
     >>> bootstrap_ci([3.0, 3.0, 3.0])
     (3.0, 3.0, 3.0)
